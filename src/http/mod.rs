@@ -1,0 +1,1 @@
+//! poem routes.
