@@ -14,6 +14,7 @@ pub mod http;
 pub mod i18n;
 pub mod logging;
 pub mod server;
+pub mod service;
 pub mod store;
 pub mod tls;
 pub mod views;

@@ -1,1 +1,63 @@
-fn main() {}
+//! Thin entry point: parse the command line, set up logging, dispatch.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use supportbox::cli::{Cli, Command, ServerArgs};
+use supportbox::clock::SystemClock;
+use supportbox::config::Config;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command_or_serve();
+    let args = match &command {
+        Command::Serve(a) | Command::Healthcheck(a) => a.clone(),
+    };
+    let config = match load_config(&args) {
+        Ok(c) => c,
+        Err(message) => {
+            eprintln!("supportbox: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    supportbox::logging::init(config.log_format, &config.log_level);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("supportbox: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match command {
+            Command::Serve(_) => supportbox::server::serve(config, Arc::new(SystemClock))
+                .await
+                .map_err(|e| e.to_string()),
+            Command::Healthcheck(_) => supportbox::server::healthcheck(&config)
+                .await
+                .map_err(|e| e.to_string()),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("supportbox: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(args: &ServerArgs) -> Result<Config, String> {
+    let env: BTreeMap<String, String> = std::env::vars()
+        .filter(|(k, _)| k.starts_with("SUPPORTBOX_"))
+        .collect();
+    Config::load(args.config.as_deref(), &env, &args.flag_overrides()).map_err(|e| e.to_string())
+}

@@ -1,1 +1,182 @@
-//! (module under construction)
+//! `supportbox serve`: the start-up sequence and the two listeners.
+//!
+//! The order is chosen so that bad input changes nothing: listeners are bound and a
+//! configured certificate is validated before the data directory is created or locked;
+//! only then are the database opened and a local certificate generated.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use poem::Server;
+use poem::listener::{AcceptorExt, TcpAcceptor};
+use tokio::net::{TcpListener, TcpSocket};
+
+use crate::app::{AppState, TlsInfo, routes};
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::datadir::{DataDir, DataDirError};
+use crate::http::redirect::{self, RedirectTarget};
+use crate::i18n::CatalogError;
+use crate::store::{Store, StoreError};
+use crate::tls::{TlsError, TlsSettings, TlsState};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error("server stopped with an error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Binds with SO_REUSEADDR so a restart does not trip over the previous run's sockets in
+/// TIME_WAIT.
+fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
+    let err = |source| ServeError::Bind { addr, source };
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }
+    .map_err(err)?;
+    socket.set_reuseaddr(true).map_err(err)?;
+    socket.bind(addr).map_err(err)?;
+    socket.listen(1024).map_err(err)
+}
+
+pub fn tls_settings(config: &Config) -> TlsSettings {
+    TlsSettings {
+        cert_file: config.tls_cert_file.clone(),
+        key_file: config.tls_key_file.clone(),
+        names: config.public_names.clone(),
+    }
+}
+
+/// Runs until SIGINT or SIGTERM.
+pub async fn serve(config: Config, clock: SharedClock) -> Result<(), ServeError> {
+    let https_listener = bind(config.https_addr)?;
+    let http_listener = config.http_addr.map(bind).transpose()?;
+    let settings = tls_settings(&config);
+    let configured_tls = if settings.cert_file.is_some() {
+        // The tls directory is not used with a configured certificate; nothing is written.
+        let unused_dir = config.data_dir.join(crate::datadir::TLS_DIR);
+        Some(TlsState::prepare(&settings, &unused_dir, clock.clone())?)
+    } else {
+        None
+    };
+
+    let data_dir = DataDir::open(&config.data_dir)?;
+    tracing::info!(path = %data_dir.root().display(), "data directory opened");
+    let store = Store::open(&data_dir.db_path())?;
+    let tls = match configured_tls {
+        Some(tls) => tls,
+        None => TlsState::prepare(&settings, &data_dir.tls_dir(), clock.clone())?,
+    };
+    let tls_info = TlsInfo {
+        ca_pem: tls.ca_pem(),
+        ca_fingerprint: tls.ca_fingerprint(),
+        hsts: settings.cert_file.is_some(),
+    };
+    let state = AppState::new(config.clone(), store.clone(), clock, tls_info)?;
+
+    let https_addr = https_listener.local_addr()?;
+    let https_acceptor = TcpAcceptor::from_tokio(https_listener)?
+        .rustls(Box::pin(tls.watch(config.tls_reload_interval)));
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(forward_shutdown_signals(stop_tx));
+
+    let https = Server::new_with_acceptor(https_acceptor).run_with_graceful_shutdown(
+        routes(state.clone()),
+        stopped(stop_rx.clone()),
+        Some(Duration::from_secs(10)),
+    );
+    let http = async {
+        let Some(listener) = http_listener else {
+            return Ok(());
+        };
+        let addr = listener.local_addr()?;
+        tracing::info!(%addr, "redirecting plain HTTP to HTTPS");
+        let target = RedirectTarget {
+            https_port: https_addr.port(),
+            fallback_host: config.canonical_host().to_owned(),
+        };
+        let acceptor = TcpAcceptor::from_tokio(listener)?;
+        Server::new_with_acceptor(acceptor.boxed())
+            .run_with_graceful_shutdown(
+                redirect::routes(target),
+                stopped(stop_rx.clone()),
+                Some(Duration::from_secs(2)),
+            )
+            .await
+    };
+    state.set_ready(true);
+    tracing::info!(
+        url = %format!("https://{}:{}/", config.canonical_host(), https_addr.port()),
+        version = crate::app::VERSION,
+        "Supportbox is serving"
+    );
+    let (https_result, http_result) = tokio::join!(https, http);
+    state.set_ready(false);
+    store.shutdown().await;
+    https_result?;
+    http_result?;
+    tracing::info!("Supportbox stopped");
+    Ok(())
+}
+
+async fn stopped(mut rx: tokio::sync::watch::Receiver<bool>) {
+    while !*rx.borrow() {
+        if rx.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn forward_shutdown_signals(tx: tokio::sync::watch::Sender<bool>) {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+    let _ = tx.send(true);
+}
+
+/// `supportbox healthcheck`: asks the local server's `/healthz` over HTTPS, trusting
+/// exactly the certificate this instance serves.
+pub async fn healthcheck(config: &Config) -> Result<(), TlsError> {
+    let settings = tls_settings(config);
+    let pin = crate::tls::leaf_der_for_healthcheck(
+        &settings,
+        &config.data_dir.join(crate::datadir::TLS_DIR),
+    )?;
+    let mut addr = config.https_addr;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(if addr.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    crate::tls::healthcheck(addr, &pin).await
+}

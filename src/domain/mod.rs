@@ -1,1 +1,3 @@
-//! Pure types and rules. No I/O.
+//! Pure types and rules of Supportbox. Nothing here performs I/O or reads the clock.
+
+pub mod lang;

@@ -1,1 +1,292 @@
-//! redb storage.
+//! redb storage: table catalogue, keys, versioned records, migrations and the single writer.
+//!
+//! [`Store`] is the only door to the database file. Writes are closures queued to one writer
+//! thread and group-committed ([`writer`]); reads run on a fresh snapshot on tokio's blocking
+//! pool, so nothing blocking runs on async workers and reads never wait on a write.
+//!
+//! Opening never overwrites an existing file: a file that is not a readable Supportbox
+//! database is refused with [`StoreError::Damaged`] and left exactly as it was, and a file
+//! from a newer Supportbox with [`StoreError::NewerSchema`].
+
+pub mod error;
+pub mod keys;
+pub mod migrate;
+pub mod record;
+pub mod tables;
+mod writer;
+
+use std::fs::{self, File, OpenOptions};
+use std::io::ErrorKind;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use redb::{
+    Database, DatabaseError, ReadTransaction, ReadableDatabase, ReadableTable, StorageError,
+    WriteTransaction,
+};
+
+use crate::clock::{Clock, SystemClock};
+
+pub use error::StoreError;
+pub use migrate::SCHEMA_VERSION;
+use writer::Writer;
+
+/// Handle to the open database. Cheap to clone; the file closes when the last clone drops.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    // Declared first so it drops (and joins the writer thread) before `db`.
+    writer: Writer,
+    db: Arc<Database>,
+    path: PathBuf,
+    schema_version: u32,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .field("schema_version", &self.inner.schema_version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// The schema version this binary reads and writes.
+    pub const SCHEMA_VERSION: u32 = migrate::SCHEMA_VERSION;
+
+    /// Opens `db_path`, creating and initialising it if (and only if) it does not exist.
+    ///
+    /// Blocks on file I/O; call it at startup or from `spawn_blocking`.
+    pub fn open(db_path: &Path) -> Result<Store, StoreError> {
+        Self::open_with_clock(db_path, &SystemClock)
+    }
+
+    /// [`Store::open`] with the clock that stamps a newly created file.
+    pub fn open_with_clock(db_path: &Path, clock: &dyn Clock) -> Result<Store, StoreError> {
+        if !db_path.try_exists()? {
+            create_initialised(db_path, clock)?;
+        }
+        let db = open_existing(db_path)?;
+        let init = init_info(clock);
+        let schema_version =
+            migrate::prepare(&db, &init).map_err(|e| damaged_if_corrupt(db_path, e))?;
+        let db = Arc::new(db);
+        let writer = Writer::spawn(Arc::clone(&db))?;
+        tracing::info!(path = %db_path.display(), schema_version, "database open");
+        Ok(Store {
+            inner: Arc::new(Inner {
+                writer,
+                db,
+                path: db_path.to_owned(),
+                schema_version,
+            }),
+        })
+    }
+
+    /// Runs `cmd` in the writer's next transaction; resolves only after that transaction is
+    /// durably committed (or with the error that kept `cmd` out of it).
+    ///
+    /// `cmd` may run more than once (when another command of its batch fails, the batch is
+    /// re-run without that one), so it must not have effects outside the transaction.
+    pub async fn write<R: Send + 'static>(
+        &self,
+        cmd: impl FnMut(&WriteTransaction) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, StoreError> {
+        self.inner.writer.write(cmd).await
+    }
+
+    /// [`Store::write`] for synchronous callers (CLI tools, tests). Must not be called from
+    /// async code: it blocks the thread and tokio panics if that thread drives a runtime.
+    pub fn write_blocking<R: Send + 'static>(
+        &self,
+        cmd: impl FnMut(&WriteTransaction) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, StoreError> {
+        self.inner.writer.write_blocking(cmd)
+    }
+
+    /// Runs `f` on a fresh read snapshot on the blocking pool.
+    pub async fn read<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&ReadTransaction) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, StoreError> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.read_blocking(f))
+            .await
+            .map_err(|e| StoreError::Internal(format!("read task failed: {e}")))?
+    }
+
+    /// Runs `f` on a fresh read snapshot on the current thread.
+    pub fn read_blocking<R>(
+        &self,
+        f: impl FnOnce(&ReadTransaction) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let txn = self.inner.db.begin_read()?;
+        f(&txn)
+    }
+
+    /// For `/healthz`: proves a read transaction can start and the schema row is readable.
+    pub async fn check_readable(&self) -> Result<(), StoreError> {
+        self.read(|txn| {
+            let meta = txn.open_table(tables::META)?;
+            match migrate::read_schema_version(&meta)? {
+                Some(_) => Ok(()),
+                None => Err(StoreError::Corrupt {
+                    table: tables::name::META,
+                    detail: "the schema version row is missing".into(),
+                }),
+            }
+        })
+        .await
+    }
+
+    /// The schema version of the open file (always [`Store::SCHEMA_VERSION`] once open).
+    pub fn schema_version(&self) -> u32 {
+        self.inner.schema_version
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Issues the next id of `sequence` (the first is 1) inside the caller's transaction, so
+    /// the id is only consumed if that transaction commits.
+    pub fn next_id(txn: &WriteTransaction, sequence: &str) -> Result<u64, StoreError> {
+        let mut table = txn.open_table(tables::SEQUENCES)?;
+        let last = table.get(sequence)?.map_or(0, |v| v.value());
+        let next = last
+            .checked_add(1)
+            .ok_or_else(|| StoreError::Internal(format!("sequence {sequence} is exhausted")))?;
+        table.insert(sequence, next)?;
+        Ok(next)
+    }
+
+    /// Commits everything queued so far, then stops the writer; later writes fail with
+    /// [`StoreError::WriterGone`]. Reads keep working until the last clone drops.
+    pub async fn shutdown(&self) {
+        self.inner.writer.shutdown().await;
+    }
+
+    /// How many write transactions the writer has committed (group-commit metrics, tests).
+    pub fn commit_count(&self) -> u64 {
+        self.inner.writer.commit_count()
+    }
+}
+
+fn init_info(clock: &dyn Clock) -> migrate::InitInfo {
+    migrate::InitInfo {
+        created_at_us: clock.now().as_microsecond(),
+        app_version: env!("CARGO_PKG_VERSION"),
+    }
+}
+
+/// Builds a complete, initialised database beside `path` and only then links it into place,
+/// so a crash or a full disk during creation never leaves a half-made file at `path` (which
+/// the next start would have to refuse as damaged).
+fn create_initialised(path: &Path, clock: &dyn Clock) -> Result<(), StoreError> {
+    let staging = staging_path(path);
+    // A leftover from a creation that crashed; it never held data.
+    match fs::remove_file(&staging) {
+        Err(e) if e.kind() != ErrorKind::NotFound => return Err(e.into()),
+        _ => {}
+    }
+    let built = (|| {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&staging)?;
+        let db =
+            Database::builder().create_with_backend(redb::backends::FileBackend::new(file)?)?;
+        migrate::prepare(&db, &init_info(clock))?;
+        db.close()?;
+        Ok::<(), StoreError>(())
+    })();
+    let placed = built.and_then(|()| {
+        // A hard link never replaces an existing file, unlike rename.
+        match fs::hard_link(&staging, path) {
+            Ok(()) => Ok(()),
+            // Someone created it meanwhile; open theirs rather than overwrite it.
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(()),
+            // File systems without hard links: the existence check was moments ago.
+            Err(_) if !path.try_exists()? => Ok(fs::rename(&staging, path)?),
+            Err(e) => Err(e.into()),
+        }
+    });
+    let _ = fs::remove_file(&staging);
+    placed?;
+    sync_dir(path)?;
+    tracing::info!(path = %path.display(), "created a new database");
+    Ok(())
+}
+
+fn staging_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".creating");
+    path.with_file_name(name)
+}
+
+/// Makes the new directory entry durable, so an acknowledged first write cannot vanish with it.
+fn sync_dir(path: &Path) -> Result<(), StoreError> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
+/// Opens an existing file without ever initialising or truncating it.
+fn open_existing(path: &Path) -> Result<Database, StoreError> {
+    // redb documents that opening a file corrupted outside redb may panic instead of
+    // returning an error; either way the answer is the same.
+    match catch_unwind(AssertUnwindSafe(|| Database::open(path))) {
+        Ok(Ok(db)) => Ok(db),
+        Ok(Err(e)) => Err(classify_open_error(path, e)),
+        Err(_) => Err(StoreError::Damaged {
+            path: path.to_owned(),
+            detail: "the storage engine failed while reading it".into(),
+        }),
+    }
+}
+
+fn classify_open_error(path: &Path, e: DatabaseError) -> StoreError {
+    let damaged = |detail: String| StoreError::Damaged {
+        path: path.to_owned(),
+        detail,
+    };
+    match e {
+        // redb reports "not a redb file" (wrong magic number, empty file) as InvalidData, and
+        // a file cut short as UnexpectedEof.
+        DatabaseError::Storage(StorageError::Io(io))
+            if matches!(io.kind(), ErrorKind::InvalidData | ErrorKind::UnexpectedEof) =>
+        {
+            damaged(io.to_string())
+        }
+        DatabaseError::Storage(StorageError::Corrupted(detail)) => damaged(detail),
+        DatabaseError::UpgradeRequired(v) => {
+            damaged(format!("unsupported redb file format version {v}"))
+        }
+        DatabaseError::RepairAborted => damaged("it needs a repair that did not finish".into()),
+        other => other.into(),
+    }
+}
+
+fn damaged_if_corrupt(path: &Path, e: StoreError) -> StoreError {
+    let detail = match &e {
+        StoreError::Corrupt { detail, .. } => detail.clone(),
+        StoreError::Redb(r) if matches!(**r, redb::Error::Corrupted(_)) => r.to_string(),
+        _ => return e,
+    };
+    StoreError::Damaged {
+        path: path.to_owned(),
+        detail,
+    }
+}
+
+#[cfg(test)]
+mod tests;

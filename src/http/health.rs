@@ -1,0 +1,35 @@
+//! `/healthz`: the process is up and the database is readable. `/readyz`: the instance
+//! accepts work (false during start-up and maintenance such as a restore).
+
+use poem::http::StatusCode;
+use poem::web::{Data, Json};
+use poem::{IntoResponse, Response, handler};
+use serde_json::json;
+
+use crate::app::{AppState, VERSION};
+use crate::service::health::database_readable;
+
+#[handler]
+pub async fn healthz(state: Data<&AppState>) -> Response {
+    match database_readable(&state.store).await {
+        Ok(()) => Json(json!({ "status": "ok", "version": VERSION })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database not readable");
+            Json(json!({ "status": "error", "version": VERSION, "database": "unreadable" }))
+                .with_status(StatusCode::SERVICE_UNAVAILABLE)
+                .into_response()
+        }
+    }
+}
+
+#[handler]
+pub async fn readyz(state: Data<&AppState>) -> Response {
+    if state.is_ready() {
+        Json(json!({ "status": "ready" })).into_response()
+    } else {
+        Json(json!({ "status": "not ready" }))
+            .with_status(StatusCode::SERVICE_UNAVAILABLE)
+            .with_header("retry-after", "5")
+            .into_response()
+    }
+}

@@ -1,0 +1,43 @@
+//! Pages that belong to no particular area: the start page and the language switch.
+
+use poem::http::{StatusCode, header};
+use poem::web::{Data, Form};
+use poem::{IntoResponse, Response, handler};
+use serde::Deserialize;
+
+use super::ctx::LANG_COOKIE;
+use super::safe_next;
+use crate::app::AppState;
+use crate::domain::lang::Lang;
+use crate::error::AppError;
+use crate::views::{self, PageCtx};
+
+#[handler]
+pub fn home(ctx: PageCtx, state: Data<&AppState>) -> Response {
+    views::home::home(&ctx, state.tls.ca_fingerprint.as_deref()).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LanguageForm {
+    lang: String,
+    next: Option<String>,
+}
+
+/// Remembers the chosen language for a year and returns to the page the form was on.
+#[handler]
+pub fn set_language(Form(form): Form<LanguageForm>) -> Result<Response, AppError> {
+    let lang = Lang::from_tag(&form.lang)
+        .ok_or_else(|| AppError::BadRequest(format!("unsupported language {:?}", form.lang)))?;
+    let next = form.next.as_deref().and_then(safe_next).unwrap_or("/");
+    Ok(Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, next)
+        .header(
+            header::SET_COOKIE,
+            format!(
+                "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; Secure; HttpOnly; SameSite=Lax",
+                lang.code()
+            ),
+        )
+        .finish())
+}

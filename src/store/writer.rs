@@ -1,0 +1,262 @@
+//! The single writer: group commit on one dedicated OS thread.
+//!
+//! redb allows one write transaction at a time and each durable commit costs an fsync. Rather
+//! than have every request wait for its own fsync, requests queue commands; the writer takes
+//! everything queued (up to [`MAX_BATCH`]), applies it in one transaction, commits once with
+//! `Durability::Immediate`, and only then answers each command. Under load one fsync serves
+//! hundreds of requests; when idle a lone command commits at once (no timer, no added latency).
+//!
+//! The writer is a `std::thread`, not a tokio task, because a commit blocks on disk I/O and
+//! must not occupy an async worker.
+//!
+//! A command that fails poisons only itself: the transaction is aborted and the batch re-run
+//! without it, so the others still commit, once. Commands are therefore `FnMut` and must be
+//! safe to run more than once (their effects on the transaction are discarded on re-run).
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::JoinHandle;
+
+use redb::{Database, Durability, WriteTransaction};
+use tokio::sync::{mpsc, oneshot};
+
+use super::error::StoreError;
+
+/// Most commands applied in one transaction; bounds a batch's memory and the latency of the
+/// first command in it.
+pub const MAX_BATCH: usize = 256;
+
+/// Queued commands before `write` waits for room: backpressure instead of unbounded memory.
+const QUEUE_CAPACITY: usize = 16 * MAX_BATCH;
+
+/// A queued write: runs against the batch's transaction, then reports the batch's outcome.
+trait Job: Send {
+    fn run(&mut self, txn: &WriteTransaction) -> Result<(), StoreError>;
+    fn finish(self: Box<Self>, outcome: Result<(), StoreError>);
+}
+
+/// Keeps the command's typed output until the commit decides whether it may be delivered.
+struct TypedJob<F, R> {
+    command: F,
+    output: Option<R>,
+    reply: oneshot::Sender<Result<R, StoreError>>,
+}
+
+impl<F, R> Job for TypedJob<F, R>
+where
+    F: FnMut(&WriteTransaction) -> Result<R, StoreError> + Send,
+    R: Send,
+{
+    fn run(&mut self, txn: &WriteTransaction) -> Result<(), StoreError> {
+        self.output = Some((self.command)(txn)?);
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>, outcome: Result<(), StoreError>) {
+        let answer = outcome.and_then(|()| {
+            self.output
+                .take()
+                .ok_or_else(|| StoreError::Internal("committed command has no output".into()))
+        });
+        // The requester may have given up (its future was dropped); the write stands anyway.
+        let _ = self.reply.send(answer);
+    }
+}
+
+enum Msg {
+    Job(Box<dyn Job>),
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// Handle to the writer thread. Dropping it lets the thread finish what is queued, then joins.
+pub(crate) struct Writer {
+    queue: Option<mpsc::Sender<Msg>>,
+    thread: Option<JoinHandle<()>>,
+    commits: Arc<AtomicU64>,
+}
+
+impl Writer {
+    pub(crate) fn spawn(db: Arc<Database>) -> Result<Writer, StoreError> {
+        let (queue, rx) = mpsc::channel(QUEUE_CAPACITY);
+        let commits = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&commits);
+        let thread = std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || run(&db, rx, &counter))?;
+        Ok(Writer {
+            queue: Some(queue),
+            thread: Some(thread),
+            commits,
+        })
+    }
+
+    /// Queues `command` and waits until the commit that contains it.
+    pub(crate) async fn write<F, R>(&self, command: F) -> Result<R, StoreError>
+    where
+        F: FnMut(&WriteTransaction) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let (msg, answer) = job(command);
+        let queue = self.queue.as_ref().ok_or(StoreError::WriterGone)?;
+        queue.send(msg).await.map_err(|_| StoreError::WriterGone)?;
+        answer.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// [`Writer::write`] for synchronous callers. Panics inside an async context (tokio's
+    /// blocking channel operations refuse to stall a runtime thread).
+    pub(crate) fn write_blocking<F, R>(&self, command: F) -> Result<R, StoreError>
+    where
+        F: FnMut(&WriteTransaction) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let (msg, answer) = job(command);
+        let queue = self.queue.as_ref().ok_or(StoreError::WriterGone)?;
+        queue
+            .blocking_send(msg)
+            .map_err(|_| StoreError::WriterGone)?;
+        answer.blocking_recv().map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Commits what is queued, then stops the thread; later writes get `WriterGone`.
+    pub(crate) async fn shutdown(&self) {
+        let Some(queue) = self.queue.as_ref() else {
+            return;
+        };
+        let (ack, done) = oneshot::channel();
+        if queue.send(Msg::Shutdown(ack)).await.is_ok() {
+            // An error means the thread is already gone, which is what was asked for.
+            let _ = done.await;
+        }
+    }
+
+    pub(crate) fn commit_count(&self) -> u64 {
+        self.commits.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // Closing the queue ends the thread's loop once the queued commands are committed.
+        drop(self.queue.take());
+        if let Some(thread) = self.thread.take() {
+            // A command that owns the last `Store` clone drops it on the writer thread itself;
+            // joining there would wait forever.
+            if thread.thread().id() != std::thread::current().id() && thread.join().is_err() {
+                tracing::error!("the store writer thread panicked");
+            }
+        }
+    }
+}
+
+fn job<F, R>(command: F) -> (Msg, oneshot::Receiver<Result<R, StoreError>>)
+where
+    F: FnMut(&WriteTransaction) -> Result<R, StoreError> + Send + 'static,
+    R: Send + 'static,
+{
+    let (reply, answer) = oneshot::channel();
+    let job = TypedJob {
+        command,
+        output: None,
+        reply,
+    };
+    (Msg::Job(Box::new(job)), answer)
+}
+
+fn run(db: &Database, mut rx: mpsc::Receiver<Msg>, commits: &AtomicU64) {
+    let mut inbox = Vec::with_capacity(MAX_BATCH);
+    let mut acks = Vec::new();
+    while acks.is_empty() {
+        // Blocks for the first message, then takes whatever else is already queued.
+        if rx.blocking_recv_many(&mut inbox, MAX_BATCH) == 0 {
+            break;
+        }
+        let mut batch = Vec::with_capacity(inbox.len());
+        for msg in inbox.drain(..) {
+            match msg {
+                // Commands queued behind a shutdown request are refused, not committed.
+                Msg::Job(job) if !acks.is_empty() => job.finish(Err(StoreError::WriterGone)),
+                Msg::Job(job) => batch.push(job),
+                Msg::Shutdown(ack) => acks.push(ack),
+            }
+        }
+        if !batch.is_empty() {
+            commit_batch(db, batch, commits);
+        }
+    }
+    rx.close();
+    while let Ok(msg) = rx.try_recv() {
+        match msg {
+            Msg::Job(job) => job.finish(Err(StoreError::WriterGone)),
+            Msg::Shutdown(ack) => acks.push(ack),
+        }
+    }
+    tracing::debug!("store writer stopped");
+    for ack in acks {
+        let _ = ack.send(());
+    }
+}
+
+/// Applies `batch` in one transaction and answers every command.
+fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>, commits: &AtomicU64) {
+    let mut failed: Vec<Option<StoreError>> = vec![None; batch.len()];
+    let mut attempts = 0u32;
+    'attempt: loop {
+        let live = failed.iter().filter(|f| f.is_none()).count();
+        if live == 0 {
+            break;
+        }
+        attempts += 1;
+        let txn = match begin(db) {
+            Ok(txn) => txn,
+            Err(e) => {
+                fail_live(&mut failed, &e);
+                break;
+            }
+        };
+        for (job, failure) in batch.iter_mut().zip(failed.iter_mut()) {
+            if failure.is_some() {
+                continue;
+            }
+            let result = catch_unwind(AssertUnwindSafe(|| job.run(&txn)))
+                .unwrap_or_else(|_| Err(StoreError::Internal("a write command panicked".into())));
+            if let Err(e) = result {
+                *failure = Some(e);
+                if let Err(e) = txn.abort() {
+                    // The next begin_write reports whatever is wrong to the remaining commands.
+                    tracing::warn!(error = %e, "aborting a write transaction failed");
+                }
+                continue 'attempt;
+            }
+        }
+        match txn.commit() {
+            Ok(()) => {
+                commits.fetch_add(1, Ordering::Relaxed);
+                tracing::trace!(batch = live, attempts, "group commit");
+            }
+            Err(e) => {
+                let e = StoreError::from(e);
+                tracing::error!(error = %e, batch = live, "group commit failed");
+                fail_live(&mut failed, &e);
+            }
+        }
+        break;
+    }
+    for (job, failure) in batch.into_iter().zip(failed) {
+        job.finish(failure.map_or(Ok(()), Err));
+    }
+}
+
+fn begin(db: &Database) -> Result<WriteTransaction, StoreError> {
+    let mut txn = db.begin_write()?;
+    // Immediate is redb's default today; stating it keeps "acknowledged means durable" from
+    // depending on that.
+    txn.set_durability(Durability::Immediate)?;
+    Ok(txn)
+}
+
+fn fail_live(failed: &mut [Option<StoreError>], e: &StoreError) {
+    for f in failed.iter_mut().filter(|f| f.is_none()) {
+        *f = Some(e.clone());
+    }
+}

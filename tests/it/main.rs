@@ -1,0 +1,7 @@
+//! The one integration-test binary: the real route tree through `poem::test::TestClient`,
+//! plus a smoke test that runs the compiled binary.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod shell;
+mod smoke;
+mod support;
