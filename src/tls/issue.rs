@@ -21,8 +21,8 @@ const CA_VALIDITY_SECS: i64 = 3652 * DAY;
 const LEAF_VALIDITY_SECS: i64 = 397 * DAY;
 /// Backdating covers clients whose clocks run a little behind ours.
 const BACKDATE_SECS: i64 = 60 * 60;
-const KEY_MODE: u32 = 0o600;
-const CERT_MODE: u32 = 0o644;
+/// Certificates are public, but the directory is the owner's alone anyway (DESIGN: tls/ 0600).
+const FILE_MODE: u32 = 0o600;
 
 /// A subject alternative name, normalised so names from config, the OS and certificates
 /// compare equal.
@@ -210,8 +210,8 @@ pub(super) fn create_ca(
     };
     // Key first: a crash in between leaves a key without certificate, which the next start
     // simply replaces, instead of a certificate without key, which it must refuse.
-    files::write_atomic(&paths.ca_key, ca.key_pem.as_bytes(), KEY_MODE)?;
-    files::write_atomic(&paths.ca_cert, ca.cert_pem.as_bytes(), CERT_MODE)?;
+    files::write_atomic(&paths.ca_key, ca.key_pem.as_bytes(), FILE_MODE)?;
+    files::write_atomic(&paths.ca_cert, ca.cert_pem.as_bytes(), FILE_MODE)?;
     Ok(ca)
 }
 
@@ -334,8 +334,8 @@ pub(super) fn issue_leaf(
     };
     // Key first: after a crash in between, the old certificate no longer matches the key,
     // which the next start detects and repairs.
-    files::write_atomic(&paths.leaf_key, leaf.key_pem.as_bytes(), KEY_MODE)?;
-    files::write_atomic(&paths.leaf_cert, leaf.cert_pem.as_bytes(), CERT_MODE)?;
+    files::write_atomic(&paths.leaf_key, leaf.key_pem.as_bytes(), FILE_MODE)?;
+    files::write_atomic(&paths.leaf_cert, leaf.cert_pem.as_bytes(), FILE_MODE)?;
     Ok(leaf)
 }
 

@@ -93,6 +93,7 @@ fn first_run_generates_ca_and_leaf_with_required_properties() {
         assert_eq!(mode(&dir), 0o700);
         assert_eq!(mode(&dir.join("ca.key")), 0o600);
         assert_eq!(mode(&dir.join("key.pem")), 0o600);
+        assert_eq!(mode(&dir.join("cert.pem")), 0o600);
     }
 
     let leaf_der = first_der(&dir.join("cert.pem"));
