@@ -1,3 +1,7 @@
 //! Pure types and rules of Supportbox. Nothing here performs I/O or reads the clock.
 
+pub mod ids;
 pub mod lang;
+pub mod model;
+pub mod role;
+pub mod validate;

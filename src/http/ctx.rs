@@ -46,6 +46,7 @@ pub fn page_ctx(req: &Request, state: &AppState) -> PageCtx {
             .get::<RequestId>()
             .map(|r| r.0.clone())
             .unwrap_or_default(),
+        user: None,
     }
 }
 

@@ -2,6 +2,7 @@
 //! storage. maud escapes every interpolated value, so user text is inert by construction.
 
 pub mod errors;
+pub mod forms;
 pub mod home;
 pub mod layout;
 
@@ -25,6 +26,27 @@ pub struct PageCtx {
     /// Whether the server offers its generated CA certificate at /ca.pem.
     pub ca_available: bool,
     pub request_id: String,
+    /// The signed-in person, `None` for anonymous visitors.
+    pub user: Option<UserNav>,
+}
+
+/// Who is signed in and where, for the navigation, tenant switcher and sign-out button.
+#[derive(Debug, Clone, Default)]
+pub struct UserNav {
+    pub name: String,
+    pub email: String,
+    pub operator: bool,
+    /// The tenant the page belongs to, with the person's role there.
+    pub tenant: Option<TenantNav>,
+    /// Every tenant the person may switch to (slug, name), including the current one.
+    pub tenants: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TenantNav {
+    pub slug: String,
+    pub name: String,
+    pub role: crate::domain::role::Role,
 }
 
 impl PageCtx {
@@ -55,6 +77,7 @@ pub(crate) mod test_support {
             version: "0.0.0-test",
             ca_available: true,
             request_id: "req-1".to_owned(),
+            user: None,
         }
     }
 }
