@@ -9,6 +9,7 @@ use poem::{EndpointExt, Route, get, post};
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::error::AppError;
+use crate::http::{account, admin, api, auth_pages, session::LoadSession, settings, tenant};
 use crate::http::{
     assets, health,
     middleware::{
@@ -20,6 +21,8 @@ use crate::http::{
     pages,
 };
 use crate::i18n::{CatalogError, I18n};
+use crate::service::Services;
+use crate::service::ratelimit::LoginLimits;
 use crate::store::Store;
 use crate::web::AssetCatalog;
 
@@ -42,6 +45,7 @@ pub struct AppInner {
     pub i18n: Arc<I18n>,
     pub assets: Arc<AssetCatalog>,
     pub tls: TlsInfo,
+    pub services: Services,
     ready: AtomicBool,
 }
 
@@ -63,11 +67,13 @@ impl AppState {
         store: Store,
         clock: SharedClock,
         tls: TlsInfo,
-    ) -> Result<AppState, CatalogError> {
+    ) -> Result<AppState, StartError> {
+        let services = Services::new(store.clone(), clock.clone(), limits_from(&config))?;
         Ok(AppState(Arc::new(AppInner {
             config,
             store,
             clock,
+            services,
             i18n: Arc::new(I18n::load()?),
             assets: Arc::new(AssetCatalog::load()),
             tls,
@@ -85,6 +91,29 @@ impl AppState {
     }
 }
 
+/// Why the application state could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error("cannot read instance settings: {0}")]
+    Service(#[from] crate::service::ServiceError),
+}
+
+fn limits_from(config: &Config) -> LoginLimits {
+    use crate::service::ratelimit::Limit;
+    LoginLimits {
+        per_address: Limit {
+            max: config.login_attempts_per_address,
+            window: std::time::Duration::from_secs(5 * 60),
+        },
+        per_account: Limit {
+            max: config.login_failures_per_account,
+            window: std::time::Duration::from_secs(15 * 60),
+        },
+    }
+}
+
 /// The complete HTTPS route tree with its middleware stack.
 pub fn routes(state: AppState) -> impl poem::Endpoint<Output = poem::Response> {
     with_middleware(state, base_routes())
@@ -99,6 +128,94 @@ pub fn base_routes() -> Route {
         .at("/readyz", get(health::readyz))
         .at("/ca.pem", get(assets::ca_pem))
         .at("/static/:hash/*path", get(assets::static_file))
+        .at(
+            "/login",
+            get(auth_pages::login_page).post(auth_pages::login),
+        )
+        .at("/logout", post(auth_pages::logout))
+        .at("/choose", get(auth_pages::choose))
+        .at(
+            "/setup/:token",
+            get(auth_pages::setup_page).post(auth_pages::setup),
+        )
+        .at(
+            "/invite/:token",
+            get(auth_pages::invitation_page).post(auth_pages::accept_invitation),
+        )
+        .at(
+            "/account/password",
+            get(auth_pages::password_page).post(auth_pages::change_password),
+        )
+        .at(
+            "/account/profile",
+            get(account::profile_page).post(account::update_profile),
+        )
+        .at(
+            "/account/tokens",
+            get(account::tokens_page).post(account::create_token),
+        )
+        .at("/account/tokens/:id/revoke", post(account::revoke_token))
+        .nest("/admin", admin_routes())
+        .nest("/t/:slug", tenant_routes())
+        .nest("/api/v1", api_routes())
+}
+
+fn admin_routes() -> Route {
+    Route::new()
+        .at("/", get(admin::tenants))
+        .at("/tenants", post(admin::create_tenant))
+        .at(
+            "/tenants/:id",
+            get(admin::tenant_detail).post(admin::update_tenant),
+        )
+        .at("/tenants/:id/suspend", post(admin::suspend_tenant))
+        .at("/tenants/:id/resume", post(admin::resume_tenant))
+        .at(
+            "/settings",
+            get(admin::settings_page).post(admin::update_settings),
+        )
+        .at("/audit", get(admin::audit))
+}
+
+fn tenant_routes() -> Route {
+    Route::new()
+        .at("/", get(tenant::home))
+        .at("/settings/", get(settings::index))
+        .at("/settings/users", get(settings::users))
+        .at("/settings/users/invite", post(settings::invite))
+        .at("/settings/users/create", post(settings::create_user))
+        .at("/settings/users/:id", get(settings::user_detail))
+        .at("/settings/users/:id/role", post(settings::set_role))
+        .at("/settings/users/:id/disable", post(settings::disable_user))
+        .at("/settings/users/:id/enable", post(settings::enable_user))
+        .at(
+            "/settings/users/:id/sessions/end",
+            post(settings::end_sessions),
+        )
+        .at(
+            "/settings/priorities",
+            get(settings::priorities).post(settings::create_priority),
+        )
+        .at("/settings/priorities/:id", post(settings::update_priority))
+        .at(
+            "/settings/priorities/:id/delete",
+            post(settings::delete_priority),
+        )
+        .at(
+            "/settings/topics",
+            get(settings::topics).post(settings::create_topic),
+        )
+        .at("/settings/topics/:id", post(settings::update_topic))
+        .at("/settings/topics/:id/delete", post(settings::delete_topic))
+        .at("/settings/audit", get(settings::audit))
+        .at("/settings/online", get(settings::online))
+}
+
+fn api_routes() -> Route {
+    let api = api::service();
+    Route::new()
+        .at("/openapi.json", api.spec_endpoint())
+        .nest("/", api)
 }
 
 /// Wraps routes in the middleware stack every response goes through (see
@@ -115,6 +232,7 @@ pub fn with_middleware(
             AppError::Internal("handler panicked".to_owned())
         }))
         .with(ErrorPages)
+        .with(LoadSession)
         .with(CsrfCookie)
         .with(RequestSpan)
         .with(AddData::new(state))

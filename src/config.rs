@@ -26,6 +26,10 @@ pub struct Config {
     pub tls_reload_interval: Duration,
     pub log_format: LogFormat,
     pub log_level: String,
+    /// Sign-in, setup and invitation attempts allowed per client address in 5 minutes.
+    pub login_attempts_per_address: u32,
+    /// Failed sign-ins allowed per account and address in 15 minutes.
+    pub login_failures_per_account: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +50,8 @@ impl Default for Config {
             tls_reload_interval: Duration::from_secs(10),
             log_format: LogFormat::Text,
             log_level: "info".to_owned(),
+            login_attempts_per_address: 30,
+            login_failures_per_account: 5,
         }
     }
 }
@@ -75,6 +81,14 @@ struct RawConfig {
     public_names: Option<Vec<String>>,
     tls: Option<RawTls>,
     log: Option<RawLog>,
+    limits: Option<RawLimits>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    login_attempts_per_address: Option<u32>,
+    login_failures_per_account: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -114,6 +128,14 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ),
     ("SUPPORTBOX_LOG_FORMAT", "log.format"),
     ("SUPPORTBOX_LOG_LEVEL", "log.level"),
+    (
+        "SUPPORTBOX_LIMITS_LOGIN_ATTEMPTS_PER_ADDRESS",
+        "limits.login_attempts_per_address",
+    ),
+    (
+        "SUPPORTBOX_LIMITS_LOGIN_FAILURES_PER_ACCOUNT",
+        "limits.login_failures_per_account",
+    ),
 ];
 
 /// Variables that start with the prefix but configure something other than the server.
@@ -179,6 +201,26 @@ impl Config {
                     ));
                 }
                 self.tls_reload_interval = Duration::from_secs(secs);
+            }
+        }
+        if let Some(limits) = raw.limits {
+            if let Some(n) = limits.login_attempts_per_address {
+                if !(1..=100_000).contains(&n) {
+                    return Err(invalid(
+                        "limits.login_attempts_per_address",
+                        format!("{n} is outside 1..=100000"),
+                    ));
+                }
+                self.login_attempts_per_address = n;
+            }
+            if let Some(n) = limits.login_failures_per_account {
+                if !(1..=100_000).contains(&n) {
+                    return Err(invalid(
+                        "limits.login_failures_per_account",
+                        format!("{n} is outside 1..=100000"),
+                    ));
+                }
+                self.login_failures_per_account = n;
             }
         }
         if let Some(log) = raw.log {
@@ -276,10 +318,38 @@ fn parse_toml(text: &str, path: &Path) -> Result<RawConfig, ConfigError> {
                 key: rest[..end].to_owned(),
             };
         }
-        ConfigError::File {
-            path: path.to_owned(),
-            detail: message.trim().to_owned(),
+        let detail = message.trim().replace('\n', " ");
+        match e.span().and_then(|span| key_at(text, span.start)) {
+            Some(key) => ConfigError::Invalid {
+                source_name: format!("config file {}", path.display()),
+                key,
+                detail,
+            },
+            None => ConfigError::File {
+                path: path.to_owned(),
+                detail,
+            },
         }
+    })
+}
+
+/// The dotted key whose value starts at byte `offset` of a TOML text, so a type error can
+/// name the key rather than only a line and column.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let before = text.get(..offset)?;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let line = text.get(line_start..)?.lines().next()?;
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    let section = before[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && l.ends_with(']'))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
+    Some(match section {
+        Some(section) => format!("{section}.{key}"),
+        None => key.to_owned(),
     })
 }
 
@@ -324,6 +394,19 @@ fn raw_from_env(env: &BTreeMap<String, String>) -> Result<RawConfig, ConfigError
             }
             "log.format" => raw.log.get_or_insert_with(Default::default).format = Some(value),
             "log.level" => raw.log.get_or_insert_with(Default::default).level = Some(value),
+            "limits.login_attempts_per_address" | "limits.login_failures_per_account" => {
+                let n = value.parse::<u32>().map_err(|_| ConfigError::Invalid {
+                    source_name: "environment".to_owned(),
+                    key: name.clone(),
+                    detail: format!("`{value}` is not a whole number"),
+                })?;
+                let limits = raw.limits.get_or_insert_with(Default::default);
+                if *key == "limits.login_attempts_per_address" {
+                    limits.login_attempts_per_address = Some(n);
+                } else {
+                    limits.login_failures_per_account = Some(n);
+                }
+            }
             _ => {}
         }
     }

@@ -4,6 +4,7 @@
 
 use poem::http::StatusCode;
 
+use crate::service::ServiceError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +18,8 @@ pub enum AppError {
     BadRequest(String),
     #[error("temporarily unavailable")]
     Unavailable,
+    #[error("too many attempts")]
+    RateLimited(std::time::Duration),
     #[error("storage failure: {0}")]
     Store(#[from] StoreError),
     #[error("internal error: {0}")]
@@ -30,6 +33,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -46,6 +50,33 @@ impl poem::error::ResponseError for AppError {
         if self.status().is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        poem::Response::builder().status(self.status()).finish()
+        let builder = poem::Response::builder().status(self.status());
+        match self {
+            AppError::RateLimited(wait) => builder
+                .header(
+                    poem::http::header::RETRY_AFTER,
+                    wait.as_secs().max(1).to_string(),
+                )
+                .finish(),
+            _ => builder.finish(),
+        }
+    }
+}
+
+impl From<ServiceError> for AppError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound => AppError::NotFound,
+            ServiceError::Forbidden => AppError::Forbidden("not allowed"),
+            ServiceError::Invalid(list) => AppError::BadRequest(
+                list.iter()
+                    .map(|f| format!("{}: {}", f.field, f.message_key))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            ServiceError::RateLimited(wait) => AppError::RateLimited(wait),
+            ServiceError::Store(s) => AppError::Store(s),
+            ServiceError::Internal(m) => AppError::Internal(m),
+        }
     }
 }

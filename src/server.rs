@@ -11,12 +11,11 @@ use poem::Server;
 use poem::listener::{AcceptorExt, TcpAcceptor};
 use tokio::net::{TcpListener, TcpSocket};
 
-use crate::app::{AppState, TlsInfo, routes};
+use crate::app::{AppState, StartError, TlsInfo, routes};
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::datadir::{DataDir, DataDirError};
 use crate::http::redirect::{self, RedirectTarget};
-use crate::i18n::CatalogError;
 use crate::store::{Store, StoreError};
 use crate::tls::{TlsError, TlsSettings, TlsState};
 
@@ -34,7 +33,7 @@ pub enum ServeError {
     #[error(transparent)]
     Tls(#[from] TlsError),
     #[error(transparent)]
-    Catalog(#[from] CatalogError),
+    Start(#[from] StartError),
     #[error("server stopped with an error: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -120,6 +119,8 @@ pub async fn serve(config: Config, clock: SharedClock) -> Result<(), ServeError>
             .await
     };
     state.set_ready(true);
+    announce_setup_link(&state, &config, https_addr.port()).await;
+    let flusher = tokio::spawn(flush_presence(state.clone(), stop_rx.clone()));
     tracing::info!(
         url = %format!("https://{}:{}/", config.canonical_host(), https_addr.port()),
         version = crate::app::VERSION,
@@ -127,11 +128,43 @@ pub async fn serve(config: Config, clock: SharedClock) -> Result<(), ServeError>
     );
     let (https_result, http_result) = tokio::join!(https, http);
     state.set_ready(false);
+    let _ = flusher.await;
+    if let Err(e) = state.services.sessions.flush().await {
+        tracing::warn!(error = %e, "could not save session activity at shutdown");
+    }
     store.shutdown().await;
     https_result?;
     http_result?;
     tracing::info!("Supportbox stopped");
     Ok(())
+}
+
+/// While no operator exists, logs the one-time setup address (a new one each start).
+async fn announce_setup_link(state: &AppState, config: &Config, port: u16) {
+    match state.services.issue_setup_token().await {
+        Ok(Some(token)) => tracing::warn!(
+            url = %format!("https://{}:{port}/setup/{token}", config.canonical_host()),
+            "Supportbox is not set up yet: open this one-time address within 24 hours to create the operator and the first tenant"
+        ),
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "cannot check whether the instance is set up"),
+    }
+}
+
+/// Saves "last seen" times once a minute, so page views never write to disk.
+async fn flush_presence(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                if let Err(e) = state.services.sessions.flush().await {
+                    tracing::warn!(error = %e, "could not save session activity");
+                }
+            }
+            _ = stop.changed() => return,
+        }
+    }
 }
 
 async fn stopped(mut rx: tokio::sync::watch::Receiver<bool>) {

@@ -86,7 +86,16 @@ pub fn email(field: &'static str, value: &str) -> Result<String, FieldError> {
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
                 && !domain.contains("..")
-                && !trimmed.chars().any(|c| c.is_whitespace() || c.is_control() || is_deceptive(c) || c == '<' || c == '>' || c == '"' || c == ',' || c == ';')
+                && !trimmed.chars().any(|c| {
+                    c.is_whitespace()
+                        || c.is_control()
+                        || is_deceptive(c)
+                        || c == '<'
+                        || c == '>'
+                        || c == '"'
+                        || c == ','
+                        || c == ';'
+                })
                 && !domain.contains('@')
         }
         None => false,
@@ -104,7 +113,8 @@ pub fn slug(field: &'static str, value: &str) -> Result<String, FieldError> {
         return Err(FieldError::new(field, "required"));
     }
     let ok = (2..=40).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-');
     if !ok {
@@ -159,15 +169,60 @@ pub fn colour(field: &'static str, value: &str) -> Result<String, FieldError> {
 /// Passwords of at least ten characters that breach corpora list first; refusing them
 /// stops the guesses an attacker tries before anything else.
 const COMMON_PASSWORDS: &[&str] = &[
-    "1234567890", "12345678910", "123456789a", "1q2w3e4r5t", "qwertyuiop", "password12",
-    "password123", "password1234", "passwort123", "passwort1234", "qwertzuiop", "1qaz2wsx3edc",
-    "iloveyou123", "abcdefghij", "abc1234567", "0987654321", "letmein123", "welcome123",
-    "willkommen", "willkommen1", "willkommen123", "sommer2024", "sommer2025", "sommer2026",
-    "winter2024", "winter2025", "winter2026", "passwort1!", "password1!", "administrator",
-    "admin12345", "admin123456", "supportbox", "supportbox1", "supportbox123", "helpdesk123",
-    "football123", "baseball123", "princess123", "sunshine123", "qwerty1234", "qwerty12345",
-    "zaq12wsxcde", "asdfghjkl1", "asdfghjkl;", "changeme123", "trustno1234", "starwars123",
-    "dragon12345", "monkey12345", "master12345", "superman123", "hallo12345", "hallo123456",
+    "1234567890",
+    "12345678910",
+    "123456789a",
+    "1q2w3e4r5t",
+    "qwertyuiop",
+    "password12",
+    "password123",
+    "password1234",
+    "passwort123",
+    "passwort1234",
+    "qwertzuiop",
+    "1qaz2wsx3edc",
+    "iloveyou123",
+    "abcdefghij",
+    "abc1234567",
+    "0987654321",
+    "letmein123",
+    "welcome123",
+    "willkommen",
+    "willkommen1",
+    "willkommen123",
+    "sommer2024",
+    "sommer2025",
+    "sommer2026",
+    "winter2024",
+    "winter2025",
+    "winter2026",
+    "passwort1!",
+    "password1!",
+    "administrator",
+    "admin12345",
+    "admin123456",
+    "supportbox",
+    "supportbox1",
+    "supportbox123",
+    "helpdesk123",
+    "football123",
+    "baseball123",
+    "princess123",
+    "sunshine123",
+    "qwerty1234",
+    "qwerty12345",
+    "zaq12wsxcde",
+    "asdfghjkl1",
+    "asdfghjkl;",
+    "changeme123",
+    "trustno1234",
+    "starwars123",
+    "dragon12345",
+    "monkey12345",
+    "master12345",
+    "superman123",
+    "hallo12345",
+    "hallo123456",
 ];
 
 #[cfg(test)]
@@ -176,19 +231,49 @@ mod tests {
 
     #[test]
     fn names_refuse_controls_and_deceptive_characters() {
-        assert_eq!(name("name", "  Ada Lovelace ", 100).unwrap(), "Ada Lovelace");
+        assert_eq!(
+            name("name", "  Ada Lovelace ", 100).unwrap(),
+            "Ada Lovelace"
+        );
         assert_eq!(name("name", "", 100).unwrap_err().message_key, "required");
-        assert_eq!(name("name", &"x".repeat(101), 100).unwrap_err().message_key, "too_long");
-        assert_eq!(name("name", "a\u{0007}b", 100).unwrap_err().message_key, "control_chars");
-        assert_eq!(name("name", "adm\u{202E}nimda", 100).unwrap_err().message_key, "invisible_chars");
-        assert_eq!(name("name", "ad\u{200B}min", 100).unwrap_err().message_key, "invisible_chars");
+        assert_eq!(
+            name("name", &"x".repeat(101), 100).unwrap_err().message_key,
+            "too_long"
+        );
+        assert_eq!(
+            name("name", "a\u{0007}b", 100).unwrap_err().message_key,
+            "control_chars"
+        );
+        assert_eq!(
+            name("name", "adm\u{202E}nimda", 100)
+                .unwrap_err()
+                .message_key,
+            "invisible_chars"
+        );
+        assert_eq!(
+            name("name", "ad\u{200B}min", 100).unwrap_err().message_key,
+            "invisible_chars"
+        );
         assert_eq!(name("name", "Jürgen Öztürk", 100).unwrap(), "Jürgen Öztürk");
     }
 
     #[test]
     fn emails_are_checked_and_lowercased() {
-        assert_eq!(email("email", " Ada@Example.ORG ").unwrap(), "ada@example.org");
-        for bad in ["", "ada", "ada@", "@example.org", "a b@example.org", "ada@example", "a@b@c.de", "ada@.org", "<a@b.de>"] {
+        assert_eq!(
+            email("email", " Ada@Example.ORG ").unwrap(),
+            "ada@example.org"
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.org",
+            "a b@example.org",
+            "ada@example",
+            "a@b@c.de",
+            "ada@.org",
+            "<a@b.de>",
+        ] {
             assert!(email("email", bad).is_err(), "{bad}");
         }
         assert!(email("email", &format!("{}@example.org", "a".repeat(250))).is_err());
@@ -197,7 +282,16 @@ mod tests {
     #[test]
     fn slugs_are_url_safe() {
         assert_eq!(slug("slug", "acme-it").unwrap(), "acme-it");
-        for bad in ["A", "a", "-acme", "acme-", "ac me", "acme/", "äcme", &"a".repeat(41)] {
+        for bad in [
+            "A",
+            "a",
+            "-acme",
+            "acme-",
+            "ac me",
+            "acme/",
+            "äcme",
+            &"a".repeat(41),
+        ] {
             assert!(slug("slug", bad).is_err(), "{bad}");
         }
     }
@@ -205,15 +299,29 @@ mod tests {
     #[test]
     fn passwords_need_length_and_must_not_be_common() {
         assert!(password("password", "correct horse battery").is_ok());
-        assert_eq!(password("password", "short").unwrap_err().message_key, "password_short");
-        assert_eq!(password("password", "Password123").unwrap_err().message_key, "password_common");
-        assert_eq!(password("password", "aaaaaaaaaaaa").unwrap_err().message_key, "password_common");
+        assert_eq!(
+            password("password", "short").unwrap_err().message_key,
+            "password_short"
+        );
+        assert_eq!(
+            password("password", "Password123").unwrap_err().message_key,
+            "password_common"
+        );
+        assert_eq!(
+            password("password", "aaaaaaaaaaaa")
+                .unwrap_err()
+                .message_key,
+            "password_common"
+        );
         assert!(password("password", &"x".repeat(2000)).is_err());
     }
 
     #[test]
     fn phones_and_colours() {
-        assert_eq!(phone("phone", "+49 (30) 123-45").unwrap(), "+49 (30) 123-45");
+        assert_eq!(
+            phone("phone", "+49 (30) 123-45").unwrap(),
+            "+49 (30) 123-45"
+        );
         assert!(phone("phone", "call me").is_err());
         assert_eq!(colour("colour", "#A1B2C3").unwrap(), "#a1b2c3");
         assert!(colour("colour", "red").is_err());

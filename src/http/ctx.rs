@@ -3,6 +3,7 @@
 use poem::{FromRequest, Request, RequestBody};
 
 use super::middleware::{cookie_value, csrf::CsrfToken, request_span::RequestId};
+use super::session::RequestAuth;
 use crate::app::AppState;
 use crate::domain::lang::Lang;
 use crate::error::AppError;
@@ -11,8 +12,16 @@ use crate::views::PageCtx;
 /// The cookie that remembers a visitor's explicit language choice.
 pub const LANG_COOKIE: &str = "sb-lang";
 
-/// The language for this request: an explicit choice wins over the browser's preference.
+/// The language for this request: a signed-in person's profile choice, then an explicit
+/// choice from the switcher, then the browser's preference.
 pub fn request_lang(req: &Request) -> Lang {
+    if let Some(lang) = req
+        .extensions()
+        .get::<RequestAuth>()
+        .and_then(|a| a.signed_in.account.lang)
+    {
+        return lang;
+    }
     if let Some(lang) = cookie_value(req, LANG_COOKIE).and_then(Lang::from_tag) {
         return lang;
     }
@@ -46,7 +55,10 @@ pub fn page_ctx(req: &Request, state: &AppState) -> PageCtx {
             .get::<RequestId>()
             .map(|r| r.0.clone())
             .unwrap_or_default(),
-        user: None,
+        user: req
+            .extensions()
+            .get::<RequestAuth>()
+            .map(RequestAuth::user_nav),
     }
 }
 

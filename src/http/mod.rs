@@ -1,12 +1,20 @@
 //! poem handlers and middleware. Handlers parse input, call services and render views;
 //! they never touch redb directly.
 
+pub mod account;
+pub mod admin;
+pub mod api;
 pub mod assets;
+pub mod auth_pages;
 pub mod ctx;
 pub mod health;
 pub mod middleware;
 pub mod pages;
 pub mod redirect;
+pub mod respond;
+pub mod session;
+pub mod settings;
+pub mod tenant;
 
 /// A `next=` target is only followed when it is a path on this site: it must start with a
 /// single `/`, and contain no backslash or control character a browser might reinterpret

@@ -2,11 +2,12 @@
 
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Form};
-use poem::{IntoResponse, Response, handler};
+use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 
 use super::ctx::LANG_COOKIE;
 use super::safe_next;
+use super::session::RequestAuth;
 use crate::app::AppState;
 use crate::domain::lang::Lang;
 use crate::error::AppError;
@@ -25,9 +26,19 @@ pub struct LanguageForm {
 
 /// Remembers the chosen language for a year and returns to the page the form was on.
 #[handler]
-pub fn set_language(Form(form): Form<LanguageForm>) -> Result<Response, AppError> {
+pub async fn set_language(
+    req: &Request,
+    state: Data<&AppState>,
+    Form(form): Form<LanguageForm>,
+) -> Result<Response, AppError> {
     let lang = Lang::from_tag(&form.lang)
         .ok_or_else(|| AppError::BadRequest(format!("unsupported language {:?}", form.lang)))?;
+    if let Some(auth) = req.extensions().get::<RequestAuth>() {
+        state
+            .services
+            .set_language(&auth.signed_in.identity(), lang)
+            .await?;
+    }
     let next = form.next.as_deref().and_then(safe_next).unwrap_or("/");
     Ok(Response::builder()
         .status(StatusCode::SEE_OTHER)

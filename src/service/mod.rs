@@ -1,4 +1,127 @@
-//! Use cases. Services take what a request is allowed to do and call storage; they know
-//! nothing of HTTP or HTML.
+//! Use cases. Services take who is asking (a [`Caller`](crate::domain::caller::Caller) or
+//! an [`Identity`](crate::domain::caller::Identity)), check what they may do, and call
+//! storage. They know nothing of HTTP or HTML.
 
+pub mod accounts;
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod catalog;
 pub mod health;
+pub mod passwords;
+pub mod ratelimit;
+pub mod sessions;
+pub mod users;
+
+use std::time::Duration;
+
+use crate::domain::validate::FieldError;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Missing, or outside what the caller may see (existence does not leak).
+    #[error("not found")]
+    NotFound,
+    /// Signed in, but the action is not allowed (used where the page itself is visible).
+    #[error("not allowed")]
+    Forbidden,
+    #[error("invalid input: {0:?}")]
+    Invalid(Vec<FieldError>),
+    #[error("too many attempts; retry after {0:?}")]
+    RateLimited(Duration),
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    pub fn invalid(field: &'static str, key: &'static str) -> ServiceError {
+        ServiceError::Invalid(vec![FieldError::new(field, key)])
+    }
+}
+
+impl From<FieldError> for ServiceError {
+    fn from(e: FieldError) -> Self {
+        ServiceError::Invalid(vec![e])
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// Collects every field error of a form before giving up, so a person sees all problems
+/// at once.
+#[derive(Debug, Default)]
+pub struct Checks(Vec<FieldError>);
+
+impl Checks {
+    pub fn check<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
+
+    pub fn fail(&mut self, field: &'static str, key: &'static str) {
+        self.0.push(FieldError::new(field, key));
+    }
+
+    pub fn finish(self) -> ServiceResult<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ServiceError::Invalid(self.0))
+        }
+    }
+}
+
+/// Random secrets for sessions, invitations, setup links and API tokens: 256 bits from
+/// the operating system's CSPRNG (through rand's thread generator), hex-encoded.
+pub fn new_secret() -> (String, [u8; 32]) {
+    let raw: [u8; 32] = rand::random();
+    let secret = hex::encode(raw);
+    (secret.clone(), hash_secret(&secret))
+}
+
+/// Stored form of a secret: SHA-256, so a copy of the database grants nothing.
+pub fn hash_secret(secret: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(secret.as_bytes()).into()
+}
+
+/// Everything the use cases need, shared by all requests.
+pub struct Services {
+    pub store: crate::store::Store,
+    pub clock: crate::clock::SharedClock,
+    pub sessions: sessions::SessionManager,
+    pub limiter: ratelimit::RateLimiter,
+    pub limits: ratelimit::LoginLimits,
+    setup: std::sync::Mutex<Option<auth::SetupToken>>,
+}
+
+impl Services {
+    /// Loads instance settings once; they are cached in memory afterwards.
+    pub fn new(
+        store: crate::store::Store,
+        clock: crate::clock::SharedClock,
+        limits: ratelimit::LoginLimits,
+    ) -> ServiceResult<Services> {
+        let settings = store.read_blocking(crate::store::settings::get_instance_settings)?;
+        Ok(Services {
+            sessions: sessions::SessionManager::new(store.clone(), clock.clone(), settings),
+            store,
+            clock,
+            limiter: ratelimit::RateLimiter::new(),
+            limits,
+            setup: std::sync::Mutex::new(None),
+        })
+    }
+
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+}

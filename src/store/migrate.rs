@@ -47,6 +47,41 @@ fn v1_create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     // Opening a table in a write transaction creates it.
     txn.open_table(META)?;
     txn.open_table(SEQUENCES)?;
+    v1_create_entity_tables(txn)?;
+    Ok(())
+}
+
+/// Part of v1 (nothing had shipped when they were added), so every file has them and readers
+/// can treat a missing table as damage rather than as "empty".
+fn v1_create_entity_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
+    use tables::*;
+    for records in [
+        TENANTS,
+        ACCOUNTS,
+        MEMBERSHIPS,
+        PRIORITIES,
+        TOPICS,
+        SESSIONS,
+        API_TOKENS,
+        INVITATIONS,
+        AUDIT_EVENTS,
+        SETTINGS,
+    ] {
+        txn.open_table(records)?;
+    }
+    for by_id in [TENANT_BY_SLUG, ACCOUNT_BY_EMAIL, INVITATION_BY_HASH] {
+        txn.open_table(by_id)?;
+    }
+    for set in [
+        OPERATOR_ACCOUNTS,
+        MEMBERSHIP_BY_ACCOUNT,
+        SESSION_BY_ACCOUNT,
+        AUDIT_BY_KIND,
+        AUDIT_BY_ACTOR,
+    ] {
+        txn.open_table(set)?;
+    }
+    txn.open_table(TOKEN_BY_HASH)?;
     Ok(())
 }
 

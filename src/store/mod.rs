@@ -1,18 +1,27 @@
 //! redb storage: table catalogue, keys, versioned records, migrations and the single writer.
 //!
 //! [`Store`] is the only door to the database file. Writes are closures queued to one writer
-//! thread and group-committed ([`writer`]); reads run on a fresh snapshot on tokio's blocking
+//! thread and group-committed (see `writer.rs`); reads run on a fresh snapshot on tokio's blocking
 //! pool, so nothing blocking runs on async workers and reads never wait on a write.
 //!
 //! Opening never overwrites an existing file: a file that is not a readable Supportbox
 //! database is refused with [`StoreError::Damaged`] and left exactly as it was, and a file
 //! from a newer Supportbox with [`StoreError::NewerSchema`].
 
+pub mod access;
+pub mod accounts;
+pub mod audit;
+pub mod catalog;
 pub mod error;
+pub mod invitations;
 pub mod keys;
 pub mod migrate;
 pub mod record;
+pub mod sessions;
+pub mod settings;
 pub mod tables;
+pub mod tenants;
+pub mod tokens;
 mod writer;
 
 use std::fs::{self, File, OpenOptions};
@@ -290,3 +299,6 @@ fn damaged_if_corrupt(path: &Path, e: StoreError) -> StoreError {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod entity_tests;

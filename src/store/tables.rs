@@ -17,6 +17,25 @@ use redb::TableDefinition;
 pub mod name {
     pub const META: &str = "meta";
     pub const SEQUENCES: &str = "sequences";
+    pub const TENANTS: &str = "tenants";
+    pub const TENANT_BY_SLUG: &str = "tenant_by_slug";
+    pub const ACCOUNTS: &str = "accounts";
+    pub const ACCOUNT_BY_EMAIL: &str = "account_by_email";
+    pub const OPERATOR_ACCOUNTS: &str = "operator_accounts";
+    pub const MEMBERSHIPS: &str = "memberships";
+    pub const MEMBERSHIP_BY_ACCOUNT: &str = "membership_by_account";
+    pub const PRIORITIES: &str = "priorities";
+    pub const TOPICS: &str = "topics";
+    pub const SESSIONS: &str = "sessions";
+    pub const SESSION_BY_ACCOUNT: &str = "session_by_account";
+    pub const API_TOKENS: &str = "api_tokens";
+    pub const TOKEN_BY_HASH: &str = "token_by_hash";
+    pub const INVITATIONS: &str = "invitations";
+    pub const INVITATION_BY_HASH: &str = "invitation_by_hash";
+    pub const AUDIT_EVENTS: &str = "audit_events";
+    pub const AUDIT_BY_KIND: &str = "audit_by_kind";
+    pub const AUDIT_BY_ACTOR: &str = "audit_by_actor";
+    pub const SETTINGS: &str = "settings";
 }
 
 /// `name → bytes`: instance-wide metadata. Holds the schema-version row
@@ -28,6 +47,75 @@ pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new(name::META);
 /// that uses the id (see [`crate::store::Store::next_id`]). Per-tenant sequences put the tenant
 /// into the name so one tenant's numbering never depends on another's.
 pub const SEQUENCES: TableDefinition<&str, u64> = TableDefinition::new(name::SEQUENCES);
+
+// Tenancy, accounts and their satellites. `INSTANCE` below is tenant 0
+// (`crate::domain::ids::TenantId::INSTANCE`), the owner of instance-wide rows. Index tables
+// are written in the same transaction as the record they point to, by the entity module that
+// owns the record (`crate::store::tenants`, `accounts`, …), and nowhere else.
+
+/// `(tenant) → TenantRecord`.
+pub const TENANTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new(name::TENANTS);
+
+/// `(INSTANCE, slug) → tenant id`: unique slugs, URL lookup and the by-slug listing.
+pub const TENANT_BY_SLUG: TableDefinition<&[u8], u64> = TableDefinition::new(name::TENANT_BY_SLUG);
+
+/// `(INSTANCE, account) → AccountRecord`.
+pub const ACCOUNTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new(name::ACCOUNTS);
+
+/// `(INSTANCE, lower-cased email) → account id`: unique emails and sign-in lookup.
+pub const ACCOUNT_BY_EMAIL: TableDefinition<&[u8], u64> =
+    TableDefinition::new(name::ACCOUNT_BY_EMAIL);
+
+/// `(INSTANCE, account) → ()` for every operator, so "is the instance set up?" reads one row
+/// instead of every account.
+pub const OPERATOR_ACCOUNTS: TableDefinition<&[u8], ()> =
+    TableDefinition::new(name::OPERATOR_ACCOUNTS);
+
+/// `(tenant, account) → MembershipRecord`.
+pub const MEMBERSHIPS: TableDefinition<&[u8], &[u8]> = TableDefinition::new(name::MEMBERSHIPS);
+
+/// `(INSTANCE, account, tenant) → ()`: the tenants an account belongs to.
+pub const MEMBERSHIP_BY_ACCOUNT: TableDefinition<&[u8], ()> =
+    TableDefinition::new(name::MEMBERSHIP_BY_ACCOUNT);
+
+/// `(tenant, priority) → PriorityRecord`.
+pub const PRIORITIES: TableDefinition<&[u8], &[u8]> = TableDefinition::new(name::PRIORITIES);
+
+/// `(tenant, topic) → TopicRecord`.
+pub const TOPICS: TableDefinition<&[u8], &[u8]> = TableDefinition::new(name::TOPICS);
+
+/// `(INSTANCE, SHA-256 of the session secret) → SessionRecord`.
+pub const SESSIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new(name::SESSIONS);
+
+/// `(INSTANCE, account, session hash) → ()`: an account's sessions, to list or end them all.
+pub const SESSION_BY_ACCOUNT: TableDefinition<&[u8], ()> =
+    TableDefinition::new(name::SESSION_BY_ACCOUNT);
+
+/// `(INSTANCE, account, token) → ApiTokenRecord`.
+pub const API_TOKENS: TableDefinition<&[u8], &[u8]> = TableDefinition::new(name::API_TOKENS);
+
+/// `(INSTANCE, SHA-256 of the token secret) → (account, token)`: authenticating API calls.
+pub const TOKEN_BY_HASH: TableDefinition<&[u8], (u64, u64)> =
+    TableDefinition::new(name::TOKEN_BY_HASH);
+
+/// `(tenant, SHA-256 of the invitation secret) → InvitationRecord`.
+pub const INVITATIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new(name::INVITATIONS);
+
+/// `(INSTANCE, invitation hash) → tenant id`: the invitation link carries no tenant.
+pub const INVITATION_BY_HASH: TableDefinition<&[u8], u64> =
+    TableDefinition::new(name::INVITATION_BY_HASH);
+
+/// `(tenant, desc seq) → AuditRecord`: newest first is a forward scan.
+pub const AUDIT_EVENTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new(name::AUDIT_EVENTS);
+
+/// `(tenant, kind tag, desc seq) → ()`: the log filtered by kind without reading other kinds.
+pub const AUDIT_BY_KIND: TableDefinition<&[u8], ()> = TableDefinition::new(name::AUDIT_BY_KIND);
+
+/// `(tenant, actor, desc seq) → ()`: the log filtered by who acted.
+pub const AUDIT_BY_ACTOR: TableDefinition<&[u8], ()> = TableDefinition::new(name::AUDIT_BY_ACTOR);
+
+/// `(tenant, setting name) → settings record`; instance settings live under `INSTANCE`.
+pub const SETTINGS: TableDefinition<&[u8], &[u8]> = TableDefinition::new(name::SETTINGS);
 
 #[cfg(test)]
 mod tests {

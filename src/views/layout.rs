@@ -7,18 +7,41 @@ use super::PageCtx;
 use crate::domain::lang::Lang;
 
 /// A navigation entry; only areas that exist are listed.
-pub struct NavItem<'a> {
-    pub href: &'a str,
-    pub label_key: &'a str,
+pub struct NavItem {
+    pub href: String,
+    pub label_key: &'static str,
 }
 
-const NAV: &[NavItem<'static>] = &[NavItem {
-    href: "/",
-    label_key: "nav.home",
-}];
+/// The main menu for the person viewing the page (UX.md "Navigation by role"), limited to
+/// the areas that exist so far.
+pub fn nav_items(ctx: &PageCtx) -> Vec<NavItem> {
+    let item = |href: String, label_key| NavItem { href, label_key };
+    let Some(user) = &ctx.user else {
+        return vec![item("/".to_owned(), "nav.home")];
+    };
+    let mut items = Vec::new();
+    match &user.tenant {
+        Some(tenant) => {
+            items.push(item(format!("/t/{}/", tenant.slug), "nav.home"));
+            if tenant.role.is_staff() {
+                items.push(item(
+                    format!("/t/{}/settings/", tenant.slug),
+                    "nav.administration",
+                ));
+            }
+        }
+        None => items.push(item("/".to_owned(), "nav.home")),
+    }
+    if user.operator {
+        items.push(item("/admin/".to_owned(), "nav.instance"));
+    }
+    items
+}
 
 pub fn page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
     let app_name = ctx.t("app.name");
+    let items = nav_items(ctx);
+    let current = current_item(&ctx.current_path, &items);
     html! {
         (DOCTYPE)
         html lang=(ctx.lang.code()) {
@@ -36,19 +59,22 @@ pub fn page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
                     div.bar {
                         a.brand href="/" { (app_name) small { (ctx.t("app.tagline")) } }
                         button.nav-toggle type="button" hidden aria-controls="main-nav" { (ctx.t("nav.menu")) }
-                        nav #main-nav .main-nav aria-label=(ctx.t("nav.main")) {
+                        nav id="main-nav" class="main-nav" aria-label=(ctx.t("nav.main")) {
                             ul {
-                                @for item in NAV {
+                                @for (index, item) in items.iter().enumerate() {
                                     li {
                                         a href=(item.href)
-                                          aria-current=[(path_matches(&ctx.current_path, item.href)).then_some("page")] {
+                                          aria-current=[(current == Some(index)).then_some("page")] {
                                             (ctx.t(item.label_key))
                                         }
                                     }
                                 }
                             }
                         }
-                        div.header-tools { (language_form(ctx)) }
+                        div.header-tools {
+                            (user_tools(ctx))
+                            (language_form(ctx))
+                        }
                     }
                 }
                 main #content tabindex="-1" { (body) }
@@ -63,6 +89,53 @@ pub fn page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
             }
         }
     }
+}
+
+/// The person's name (to the profile), the tenant switcher and sign-out; for anonymous
+/// visitors a sign-in link.
+fn user_tools(ctx: &PageCtx) -> Markup {
+    let on_login = ctx.current_path.starts_with("/login");
+    html! {
+        @if let Some(user) = &ctx.user {
+            @if user.tenants.len() > 1 {
+                details.tenant-switch {
+                    summary {
+                        span.visually-hidden { (ctx.t("nav.switch_tenant")) ": " }
+                        @match &user.tenant {
+                            Some(t) => { (t.name) }
+                            None => { (ctx.t("nav.switch_tenant")) }
+                        }
+                    }
+                    ul {
+                        @for (slug, name) in &user.tenants {
+                            @let current = user.tenant.as_ref().is_some_and(|t| &t.slug == slug);
+                            li { a href={ "/t/" (slug) "/" } aria-current=[current.then_some("true")] { (name) } }
+                        }
+                    }
+                }
+            } @else if let Some(t) = &user.tenant {
+                span.tenant-name { (t.name) }
+            }
+            a.user-link href="/account/profile" title=(ctx.t("nav.profile")) { (user.name) }
+            form.logout-form method="post" action="/logout" {
+                input type="hidden" name="csrf" value=(ctx.csrf_token);
+                button.secondary type="submit" { (ctx.t("nav.sign_out")) }
+            }
+        } @else if !on_login {
+            a.button.secondary.sign-in href="/login" { (ctx.t("nav.sign_in")) }
+        }
+    }
+}
+
+/// The entry the current page belongs to: the longest matching href wins, so
+/// `/t/x/settings/users` marks "Administration" rather than "Home".
+fn current_item(current_path: &str, items: &[NavItem]) -> Option<usize> {
+    items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| path_matches(current_path, &item.href))
+        .max_by_key(|(_, item)| item.href.len())
+        .map(|(index, _)| index)
 }
 
 fn language_form(ctx: &PageCtx) -> Markup {
@@ -113,5 +186,65 @@ mod tests {
         assert!(html.contains("<html lang=\"de\">"));
         assert!(html.contains(">Start<"));
         assert!(html.contains("value=\"de\" selected"));
+    }
+
+    #[test]
+    fn anonymous_visitors_get_a_sign_in_link() {
+        let html = page(&ctx(Lang::En), "T", html! {}).into_string();
+        assert!(html.contains("href=\"/login\""));
+        assert!(!html.contains("action=\"/logout\""));
+        assert!(!html.contains("/admin/"));
+    }
+
+    #[test]
+    fn signed_in_staff_see_their_menu_switcher_and_sign_out() {
+        use crate::domain::role::Role;
+        use crate::views::test_support::user_ctx;
+        let mut c = user_ctx(Lang::De, Some(Role::Supporter));
+        c.current_path = "/t/acme/settings/topics".into();
+        let html = page(&c, "T", html! {}).into_string();
+        assert!(html.contains("href=\"/t/acme/\""));
+        assert!(
+            html.contains("<a href=\"/t/acme/settings/\" aria-current=\"page\">Verwaltung</a>")
+        );
+        assert!(html.contains("<a href=\"/t/acme/\">Start</a>"));
+        assert!(html.contains("Dana &lt;Admin&gt;"));
+        assert!(html.contains("href=\"/account/profile\""));
+        assert!(html.contains("action=\"/logout\""));
+        assert!(html.contains("Abmelden"));
+        assert!(
+            html.contains("href=\"/t/beta/\""),
+            "switcher lists the other tenant"
+        );
+        assert!(!html.contains("href=\"/login\""));
+        assert!(!html.contains("/admin/"));
+        assert!(
+            html.contains("value=\"de\" selected"),
+            "language switcher stays"
+        );
+    }
+
+    #[test]
+    fn customers_see_no_administration_and_operators_see_the_instance() {
+        use crate::domain::role::Role;
+        use crate::views::test_support::user_ctx;
+        let mut c = user_ctx(Lang::En, Some(Role::Customer));
+        if let Some(u) = c.user.as_mut() {
+            u.tenants.truncate(1);
+        }
+        let html = page(&c, "T", html! {}).into_string();
+        assert!(!html.contains("/settings/"));
+        assert!(
+            !html.contains("tenant-switch"),
+            "one tenant needs no switcher"
+        );
+        assert!(html.contains("Acme"));
+        let mut c = user_ctx(Lang::En, None);
+        if let Some(u) = c.user.as_mut() {
+            u.operator = true;
+        }
+        c.current_path = "/admin/tenants".into();
+        let html = page(&c, "T", html! {}).into_string();
+        assert!(html.contains("<a href=\"/admin/\" aria-current=\"page\">Instance</a>"));
     }
 }

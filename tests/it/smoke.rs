@@ -23,7 +23,11 @@ impl Drop for Running {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Starts the binary and returns once it logs that it is serving (an event, not a sleep).
@@ -129,7 +133,9 @@ async fn binary_serves_https_redirects_http_and_keeps_its_certificate() {
         .output()
         .unwrap();
     assert!(!second.status.success());
-    assert!(String::from_utf8_lossy(&second.stderr).contains("in use by another Supportbox process"));
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains("in use by another Supportbox process")
+    );
 
     let before = served_certificate(&https, &format!("{base}/healthz")).await;
     let (https_port, http_port) = (server.https_port, server.http_port);
@@ -158,18 +164,32 @@ fn bad_input_stops_the_start_with_one_line_and_changes_nothing() {
     std::fs::write(&config, "https_adr = \"127.0.0.1:1\"\n").unwrap();
     let missing_cert = dir.path().join("missing.pem");
     let cases: Vec<(Vec<String>, Vec<(&str, String)>, &str)> = vec![
-        (vec!["--https-addr".into(), busy_addr.clone()], vec![], "cannot listen on"),
+        (
+            vec!["--https-addr".into(), busy_addr.clone()],
+            vec![],
+            "cannot listen on",
+        ),
         (
             vec!["--config".into(), config.display().to_string()],
             vec![],
             "unknown key `https_adr`",
         ),
-        (vec!["--https-addr".into(), "nonsense".into()], vec![], "--https-addr"),
+        (
+            vec!["--https-addr".into(), "nonsense".into()],
+            vec![],
+            "--https-addr",
+        ),
         (
             vec![],
             vec![
-                ("SUPPORTBOX_TLS_CERT_FILE", missing_cert.display().to_string()),
-                ("SUPPORTBOX_TLS_KEY_FILE", missing_cert.display().to_string()),
+                (
+                    "SUPPORTBOX_TLS_CERT_FILE",
+                    missing_cert.display().to_string(),
+                ),
+                (
+                    "SUPPORTBOX_TLS_KEY_FILE",
+                    missing_cert.display().to_string(),
+                ),
             ],
             "missing.pem",
         ),

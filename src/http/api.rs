@@ -1,0 +1,94 @@
+//! The JSON API under `/api/v1/`, described by poem-openapi (document at
+//! `/api/v1/openapi.json`). Callers authenticate with a personal token as
+//! `Authorization: Bearer sbt_…`; authorisation is the same as on the pages.
+
+use poem::Request;
+use poem_openapi::auth::Bearer;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi, OpenApiService, SecurityScheme};
+
+use crate::app::{AppState, VERSION};
+use crate::domain::caller::Identity;
+use crate::domain::model::Account;
+
+/// The person behind a valid token.
+pub struct ApiUser {
+    pub account: Account,
+    pub identity: Identity,
+}
+
+async fn check_token(req: &Request, bearer: Bearer) -> Option<ApiUser> {
+    let state = req.data::<AppState>()?;
+    match state.services.authenticate_token(&bearer.token).await {
+        Ok(Some((account, identity))) => Some(ApiUser { account, identity }),
+        Ok(None) => None,
+        Err(e) => {
+            tracing::error!(error = %e, "token check failed");
+            None
+        }
+    }
+}
+
+/// A personal API token, created under Account → API tokens.
+#[derive(SecurityScheme)]
+#[oai(
+    ty = "bearer",
+    bearer_format = "sbt_<64 hex digits>",
+    checker = "check_token"
+)]
+pub struct TokenAuth(ApiUser);
+
+#[derive(Debug, Object)]
+pub struct MembershipOut {
+    pub tenant_slug: String,
+    pub tenant_name: String,
+    /// customer, supporter or tenant_admin
+    pub role: String,
+}
+
+#[derive(Debug, Object)]
+pub struct MeOut {
+    pub id: u64,
+    pub email: String,
+    pub name: String,
+    pub operator: bool,
+    /// Tenants the account may work in now.
+    pub memberships: Vec<MembershipOut>,
+}
+
+pub struct Api;
+
+#[OpenApi]
+impl Api {
+    /// Who the token belongs to, and where they may work.
+    #[oai(path = "/me", method = "get")]
+    async fn me(&self, req: &Request, auth: TokenAuth) -> poem::Result<Json<MeOut>> {
+        let state = req.data::<AppState>().ok_or_else(|| {
+            crate::error::AppError::Internal("application state missing".to_owned())
+        })?;
+        let user = auth.0;
+        let tenants = state
+            .services
+            .tenants_of(&user.account)
+            .await
+            .map_err(crate::error::AppError::from)?;
+        Ok(Json(MeOut {
+            id: user.account.id.0,
+            email: user.account.email.clone(),
+            name: user.account.name.clone(),
+            operator: user.identity.operator,
+            memberships: tenants
+                .into_iter()
+                .map(|(t, role)| MembershipOut {
+                    tenant_slug: t.slug,
+                    tenant_name: t.name,
+                    role: role.code().to_owned(),
+                })
+                .collect(),
+        }))
+    }
+}
+
+pub fn service() -> OpenApiService<Api, ()> {
+    OpenApiService::new(Api, "Supportbox API", VERSION).server("/api/v1")
+}

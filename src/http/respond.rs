@@ -1,0 +1,47 @@
+//! Small answers shared by handlers: post/redirect/get, and turning service refusals into
+//! form errors.
+
+use poem::Response;
+use poem::http::{StatusCode, header};
+
+use crate::error::AppError;
+use crate::service::ServiceError;
+use crate::views::forms::FormErrors;
+
+/// 303 See Other: after a successful POST the browser GETs the result page, so a reload
+/// never repeats the action.
+pub fn see_other(location: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, location)
+        .finish()
+}
+
+/// A redirect that also sets a cookie.
+pub fn see_other_with_cookie(location: &str, cookie: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, location)
+        .header(header::SET_COOKIE, cookie)
+        .finish()
+}
+
+/// Field errors become a re-rendered form (422); anything else stays an error.
+pub fn form_errors(err: ServiceError) -> Result<FormErrors, AppError> {
+    match err {
+        ServiceError::Invalid(list) => {
+            let mut errors = FormErrors::new();
+            for e in list {
+                errors.push(e);
+            }
+            Ok(errors)
+        }
+        other => Err(other.into()),
+    }
+}
+
+/// Appends `done=key` to a path so the next page shows the confirmation line.
+pub fn with_done(path: &str, key: &str) -> String {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{sep}done={key}")
+}

@@ -1,0 +1,316 @@
+//! The instance operator's area under `/admin/`: tenants, instance settings, audit log.
+
+use maud::{Markup, html};
+
+use super::data::{SettingsForm, TenantForm, TenantRow};
+use super::forms::{
+    FieldOpts, FormErrors, InputKind, action_button, csrf_field, error_summary, field_with, flash,
+};
+use super::parts::{self, SubNavItem, Tone, empty, status_badge};
+use super::{PageCtx, layout};
+
+/// Tenants · Settings · Audit log; `current` is the href of the page shown.
+pub fn subnav(ctx: &PageCtx, current: &str) -> Markup {
+    let items = [
+        SubNavItem {
+            href: "/admin/tenants".to_owned(),
+            label_key: "admin.nav_tenants",
+        },
+        SubNavItem {
+            href: "/admin/settings".to_owned(),
+            label_key: "admin.nav_settings",
+        },
+        SubNavItem {
+            href: "/admin/audit".to_owned(),
+            label_key: "admin.nav_audit",
+        },
+    ];
+    parts::subnav(ctx, "admin.nav_label", &items, current)
+}
+
+fn tenant_status(ctx: &PageCtx, row: &TenantRow) -> Markup {
+    if row.tenant.suspended {
+        status_badge(ctx, "suspended", Tone::Off)
+    } else {
+        status_badge(ctx, "active", Tone::Ok)
+    }
+}
+
+/// "3 / 10" or "3 / unlimited".
+fn usage(ctx: &PageCtx, row: &TenantRow) -> String {
+    let limit = if row.tenant.licence_limit == 0 {
+        ctx.t("admin.unlimited").to_owned()
+    } else {
+        row.tenant.licence_limit.to_string()
+    };
+    format!("{} / {limit}", row.online)
+}
+
+fn req<'a>() -> FieldOpts<'a> {
+    FieldOpts {
+        required: true,
+        ..FieldOpts::default()
+    }
+}
+
+/// Every tenant with its state and counts, and the form to create one.
+pub fn tenants(
+    ctx: &PageCtx,
+    rows: &[TenantRow],
+    v: &TenantForm,
+    errors: &FormErrors,
+    done: Option<&str>,
+) -> Markup {
+    let title = ctx.t("admin.tenants_title");
+    let limit = if v.licence_limit.is_empty() && errors.is_empty() {
+        "0"
+    } else {
+        v.licence_limit.as_str()
+    };
+    let col_name = ctx.t("admin.col_name");
+    let col_slug = ctx.t("admin.col_slug");
+    let col_status = ctx.t("admin.col_status");
+    let col_members = ctx.t("admin.col_members");
+    let col_usage = ctx.t("admin.col_usage");
+    layout::page(
+        ctx,
+        title,
+        html! {
+            h1 { (title) }
+            (flash(ctx, done))
+            (subnav(ctx, "/admin/tenants"))
+            @if rows.is_empty() {
+                (empty(ctx.t("admin.tenants_empty")))
+            } @else {
+                div.table-wrap {
+                    table.responsive {
+                        thead { tr {
+                            th scope="col" { (col_name) }
+                            th scope="col" { (col_slug) }
+                            th scope="col" { (col_status) }
+                            th scope="col" { (col_members) }
+                            th scope="col" { (col_usage) }
+                        } }
+                        tbody {
+                            @for row in rows {
+                                tr.muted[row.tenant.suspended] {
+                                    th scope="row" data-label=(col_name) {
+                                        a href={ "/admin/tenants/" (row.tenant.id) } { (row.tenant.name) }
+                                    }
+                                    td data-label=(col_slug) { code { (row.tenant.slug) } }
+                                    td data-label=(col_status) { (tenant_status(ctx, row)) }
+                                    td data-label=(col_members) { (row.members) }
+                                    td data-label=(col_usage) { (usage(ctx, row)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            section.card #create aria-labelledby="create-title" {
+                h2 #create-title { (ctx.t("admin.create_title")) }
+                (error_summary(ctx, errors))
+                form method="post" action="/admin/tenants" {
+                    (csrf_field(ctx))
+                    (field_with(ctx, errors, "name", InputKind::Text, &v.name, req()))
+                    (field_with(ctx, errors, "slug", InputKind::Text, &v.slug,
+                        FieldOpts { hint_key: Some("hint.slug"), ..req() }))
+                    (field_with(ctx, errors, "licence_limit", InputKind::Number, limit,
+                        FieldOpts { hint_key: Some("hint.licence_limit"), ..req() }))
+                    div.actions { button type="submit" { (ctx.t("admin.create_button")) } }
+                }
+            }
+        },
+    )
+}
+
+/// One tenant: rename, licence limit, suspend or resume.
+pub fn tenant_detail(
+    ctx: &PageCtx,
+    row: &TenantRow,
+    v: &TenantForm,
+    errors: &FormErrors,
+    done: Option<&str>,
+) -> Markup {
+    let t = &row.tenant;
+    let base = format!("/admin/tenants/{}", t.id);
+    layout::page(
+        ctx,
+        &t.name,
+        html! {
+            p.back { a href="/admin/tenants" { "← " (ctx.t("admin.back")) } }
+            h1 { (t.name) }
+            (flash(ctx, done))
+            (subnav(ctx, "/admin/tenants"))
+            section.card {
+                dl.facts {
+                    dt { (ctx.t("admin.col_slug")) } dd { code { (t.slug) } }
+                    dt { (ctx.t("admin.col_status")) } dd { (tenant_status(ctx, row)) }
+                    dt { (ctx.t("admin.col_members")) } dd { (row.members) }
+                    dt { (ctx.t("admin.col_usage")) } dd { (usage(ctx, row)) }
+                }
+            }
+            section.card aria-labelledby="edit-title" {
+                h2 #edit-title { (ctx.t("admin.edit_title")) }
+                (error_summary(ctx, errors))
+                form method="post" action=(base) {
+                    (csrf_field(ctx))
+                    (field_with(ctx, errors, "name", InputKind::Text, &v.name, req()))
+                    (field_with(ctx, errors, "licence_limit", InputKind::Number, &v.licence_limit,
+                        FieldOpts { hint_key: Some("hint.licence_limit"), ..req() }))
+                    div.actions { button type="submit" { (ctx.t("form.save")) } }
+                }
+            }
+            section.card aria-labelledby="state-title" {
+                h2 #state-title { (ctx.t("admin.state_title")) }
+                @if t.suspended {
+                    p.hint { (ctx.t("admin.resume_text")) }
+                    (action_button(ctx, &format!("{base}/resume"), ctx.t("admin.resume"), false))
+                } @else {
+                    p.hint { (ctx.t("admin.suspend_text")) }
+                    (action_button(ctx, &format!("{base}/suspend"), ctx.t("admin.suspend"), true))
+                }
+            }
+        },
+    )
+}
+
+/// Instance-wide settings.
+pub fn settings(
+    ctx: &PageCtx,
+    v: &SettingsForm,
+    errors: &FormErrors,
+    done: Option<&str>,
+) -> Markup {
+    let title = ctx.t("admin.settings_title");
+    layout::page(
+        ctx,
+        title,
+        html! {
+            h1 { (title) }
+            (flash(ctx, done))
+            (subnav(ctx, "/admin/settings"))
+            section.card.narrow {
+                (error_summary(ctx, errors))
+                form method="post" action="/admin/settings" {
+                    (csrf_field(ctx))
+                    (field_with(ctx, errors, "instance_name", InputKind::Text, &v.instance_name, req()))
+                    (field_with(ctx, errors, "session_idle_minutes", InputKind::Number, &v.session_idle_minutes,
+                        FieldOpts { hint_key: Some("hint.session_idle"), ..req() }))
+                    (field_with(ctx, errors, "session_absolute_hours", InputKind::Number, &v.session_absolute_hours,
+                        FieldOpts { hint_key: Some("hint.session_absolute"), ..req() }))
+                    div.actions { button type="submit" { (ctx.t("form.save")) } }
+                }
+            }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::TenantId;
+    use crate::domain::lang::Lang;
+    use crate::domain::model::{InstanceSettings, Tenant};
+    use crate::views::test_support::{assert_labelled, user_ctx};
+
+    fn row(name: &str, suspended: bool, limit: u32) -> TenantRow {
+        TenantRow {
+            tenant: Tenant {
+                id: TenantId(4),
+                slug: "acme".into(),
+                name: name.into(),
+                suspended,
+                licence_limit: limit,
+                created_at: jiff::Timestamp::UNIX_EPOCH,
+            },
+            members: 12,
+            online: 3,
+        }
+    }
+
+    #[test]
+    fn tenants_list_and_create_form() {
+        let c = user_ctx(Lang::En, None);
+        let rows = vec![
+            row("<script>Acme</script>", false, 10),
+            row("Beta", true, 0),
+        ];
+        let html = tenants(
+            &c,
+            &rows,
+            &TenantForm::default(),
+            &FormErrors::new(),
+            Some("tenant_created"),
+        )
+        .into_string();
+        assert!(html.contains("&lt;script&gt;Acme&lt;/script&gt;"));
+        assert!(!html.contains("<script>Acme"));
+        assert!(html.contains("href=\"/admin/tenants/4\""));
+        assert!(html.contains("3 / 10"));
+        assert!(html.contains("3 / unlimited"));
+        assert!(html.contains("Suspended") && html.contains("Active"));
+        assert!(html.contains("action=\"/admin/tenants\""));
+        assert!(html.contains("aria-current=\"page\""));
+        assert_labelled(&html);
+        let mut errors = FormErrors::new();
+        errors.add("slug", "taken_slug");
+        let v = TenantForm {
+            name: "X".into(),
+            slug: "acme".into(),
+            licence_limit: "5".into(),
+        };
+        let html = tenants(&user_ctx(Lang::De, None), &[], &v, &errors, None).into_string();
+        assert!(html.contains("Mandanten"));
+        assert!(html.contains("bereits vergeben"));
+        assert!(html.contains("value=\"acme\""));
+    }
+
+    #[test]
+    fn tenant_detail_offers_suspend_or_resume() {
+        let active = row("Acme", false, 0);
+        let html = tenant_detail(
+            &user_ctx(Lang::En, None),
+            &active,
+            &TenantForm::from(&active.tenant),
+            &FormErrors::new(),
+            None,
+        )
+        .into_string();
+        assert!(html.contains("action=\"/admin/tenants/4\""));
+        assert!(html.contains("action=\"/admin/tenants/4/suspend\""));
+        assert!(!html.contains("/resume"));
+        assert_labelled(&html);
+        let suspended = row("Acme", true, 0);
+        let html = tenant_detail(
+            &user_ctx(Lang::De, None),
+            &suspended,
+            &TenantForm::from(&suspended.tenant),
+            &FormErrors::new(),
+            None,
+        )
+        .into_string();
+        assert!(html.contains("action=\"/admin/tenants/4/resume\""));
+        assert!(html.contains("Gesperrt"));
+    }
+
+    #[test]
+    fn settings_form_keeps_values() {
+        let v = SettingsForm::from(&InstanceSettings::default());
+        let html = settings(
+            &user_ctx(Lang::En, None),
+            &v,
+            &FormErrors::new(),
+            Some("settings_saved"),
+        )
+        .into_string();
+        assert!(html.contains("value=\"120\""));
+        assert!(html.contains("action=\"/admin/settings\""));
+        assert_labelled(&html);
+        let mut errors = FormErrors::new();
+        errors.add("session_idle_minutes", "invalid_number");
+        let html = settings(&user_ctx(Lang::De, None), &v, &errors, None).into_string();
+        assert!(html.contains("Instanz-Einstellungen"));
+        assert!(html.contains("ganze Zahl"));
+    }
+}

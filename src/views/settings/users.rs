@@ -1,0 +1,425 @@
+//! Tenant members: the list with search, invitations, direct creation, and one member's
+//! page with role, access and sessions.
+
+use jiff::Timestamp;
+use maud::{Markup, html};
+
+use super::subnav;
+use crate::domain::model::Session;
+use crate::domain::role::Role;
+use crate::views::data::{CreateUserForm, InviteForm, UserRow};
+use crate::views::forms::{
+    FieldOpts, FormErrors, InputKind, action_button, csrf_field, error_summary_in, field_with,
+    flash, select_with,
+};
+use crate::views::parts::{
+    Tone, empty, once_box, role_badge, role_name, status_badge, tenant_base,
+};
+use crate::views::time::relative;
+use crate::views::{PageCtx, layout};
+
+fn role_options(ctx: &PageCtx) -> Vec<(String, String)> {
+    Role::ALL
+        .iter()
+        .map(|r| (r.code().to_owned(), role_name(ctx, *r)))
+        .collect()
+}
+
+fn or_customer(role: &str) -> &str {
+    if role.is_empty() {
+        Role::Customer.code()
+    } else {
+        role
+    }
+}
+
+/// Whether the errors belong to the invite form: named so, or (unnamed) when only the
+/// invite form carries submitted values.
+fn errors_for_invite(errors: &FormErrors, invite: &InviteForm, create: &CreateUserForm) -> bool {
+    match errors.target() {
+        Some(target) => target == "invite",
+        None => {
+            let create_typed = !(create.name.is_empty()
+                && create.email.is_empty()
+                && create.initial_password.is_empty()
+                && create.role.is_empty());
+            !create_typed && !(invite.email.is_empty() && invite.role.is_empty())
+        }
+    }
+}
+
+/// The members of the tenant, a search, and the forms to invite or create someone.
+/// `errors` belong to one of the two forms: name it with
+/// `FormErrors::for_form("invite" | "create")`.
+#[allow(clippy::too_many_arguments)]
+pub fn users(
+    ctx: &PageCtx,
+    rows: &[UserRow],
+    query: &str,
+    invite: &InviteForm,
+    create: &CreateUserForm,
+    errors: &FormErrors,
+    invite_link: Option<&str>,
+    done: Option<&str>,
+) -> Markup {
+    let title = ctx.t("users.title");
+    let base = format!("{}/settings/users", tenant_base(ctx));
+    let none = FormErrors::new();
+    let (invite_errors, create_errors) = if errors_for_invite(errors, invite, create) {
+        (errors, &none)
+    } else {
+        (&none, errors)
+    };
+    let options = role_options(ctx);
+    let col_name = ctx.t("users.col_name");
+    let col_email = ctx.t("users.col_email");
+    let col_role = ctx.t("users.col_role");
+    let col_status = ctx.t("users.col_status");
+    let col_online = ctx.t("users.col_online");
+    layout::page(
+        ctx,
+        title,
+        html! {
+            h1 { (title) }
+            (flash(ctx, done))
+            (subnav(ctx, "users"))
+            @if let Some(link) = invite_link {
+                (once_box(ctx, "invite-link", "users.invite_link_title", "users.invite_link_text", link))
+            }
+            form.filter role="search" method="get" action=(base) {
+                (field_with(ctx, &none, "q", InputKind::Search, query, FieldOpts::default()))
+                button.secondary type="submit" { (ctx.t("form.search")) }
+            }
+            @if rows.is_empty() {
+                @if query.is_empty() {
+                    (empty(ctx.t("users.empty")))
+                } @else {
+                    (empty(&ctx.tf("users.no_match", &[("q", query)])))
+                }
+            } @else {
+                div.table-wrap {
+                    table.responsive {
+                        thead { tr {
+                            th scope="col" { (col_name) }
+                            th scope="col" { (col_email) }
+                            th scope="col" { (col_role) }
+                            th scope="col" { (col_status) }
+                            th scope="col" { (col_online) }
+                        } }
+                        tbody {
+                            @for row in rows {
+                                tr.muted[row.membership.disabled] {
+                                    th scope="row" data-label=(col_name) {
+                                        a href={ (base) "/" (row.account.id) } { (row.account.name) }
+                                    }
+                                    td data-label=(col_email) { (row.account.email) }
+                                    td data-label=(col_role) { (role_badge(ctx, row.membership.role)) }
+                                    td data-label=(col_status) { (member_status(ctx, row)) }
+                                    td data-label=(col_online) {
+                                        @if row.online {
+                                            (status_badge(ctx, "online", Tone::Ok))
+                                        } @else {
+                                            (status_badge(ctx, "offline", Tone::Neutral))
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            div.columns {
+                section.card #invite aria-labelledby="invite-title" {
+                    h2 #invite-title { (ctx.t("users.invite_title")) }
+                    p.hint { (ctx.t("users.invite_text")) }
+                    (error_summary_in(ctx, invite_errors, "invite"))
+                    form method="post" action={ (base) "/invite" } {
+                        (csrf_field(ctx))
+                        (field_with(ctx, invite_errors, "email", InputKind::Email, &invite.email,
+                            FieldOpts { form: "invite", required: true, hint_key: None }))
+                        (select_with(ctx, invite_errors, "role", &options, or_customer(&invite.role),
+                            FieldOpts { form: "invite", ..FieldOpts::default() }))
+                        div.actions { button type="submit" { (ctx.t("users.invite_button")) } }
+                    }
+                }
+                section.card #create aria-labelledby="create-title" {
+                    h2 #create-title { (ctx.t("users.create_title")) }
+                    p.hint { (ctx.t("users.create_text")) }
+                    (error_summary_in(ctx, create_errors, "create"))
+                    form method="post" action={ (base) "/create" } {
+                        (csrf_field(ctx))
+                        @let opts = FieldOpts { form: "create", required: true, hint_key: None };
+                        (field_with(ctx, create_errors, "name", InputKind::Text, &create.name, opts))
+                        (field_with(ctx, create_errors, "email", InputKind::Email, &create.email, opts))
+                        (select_with(ctx, create_errors, "role", &options, or_customer(&create.role), opts))
+                        (field_with(ctx, create_errors, "initial_password", InputKind::NewPassword, "",
+                            FieldOpts { hint_key: Some("hint.initial_password"), ..opts }))
+                        div.actions { button type="submit" { (ctx.t("users.create_button")) } }
+                    }
+                }
+            }
+        },
+    )
+}
+
+fn member_status(ctx: &PageCtx, row: &UserRow) -> Markup {
+    if row.membership.disabled {
+        status_badge(ctx, "disabled", Tone::Off)
+    } else if row.account.password_hash.is_empty() {
+        status_badge(ctx, "invited", Tone::Warn)
+    } else {
+        status_badge(ctx, "enabled", Tone::Ok)
+    }
+}
+
+/// One member: details, role change, disable/enable, and their sessions.
+pub fn user_detail(
+    ctx: &PageCtx,
+    now: Timestamp,
+    row: &UserRow,
+    sessions: &[Session],
+    done: Option<&str>,
+) -> Markup {
+    let title = row.account.name.as_str();
+    let base = format!("{}/settings/users/{}", tenant_base(ctx), row.account.id);
+    let none = FormErrors::new();
+    let col_created = ctx.t("sessions.col_created");
+    let col_seen = ctx.t("sessions.col_last_seen");
+    let col_agent = ctx.t("sessions.col_user_agent");
+    layout::page(
+        ctx,
+        title,
+        html! {
+            p.back { a href={ (tenant_base(ctx)) "/settings/users" } { "← " (ctx.t("users.back")) } }
+            h1 { (title) }
+            (flash(ctx, done))
+            (subnav(ctx, "users"))
+            section.card {
+                dl.facts {
+                    dt { (ctx.t("users.col_email")) } dd { (row.account.email) }
+                    @if !row.account.phone.is_empty() {
+                        dt { (ctx.t("field.phone")) } dd { (row.account.phone) }
+                    }
+                    dt { (ctx.t("users.col_role")) } dd { (role_badge(ctx, row.membership.role)) }
+                    dt { (ctx.t("users.col_status")) } dd { (member_status(ctx, row)) }
+                    dt { (ctx.t("users.col_online")) }
+                    dd {
+                        @if row.online {
+                            (status_badge(ctx, "online", Tone::Ok))
+                        } @else {
+                            (status_badge(ctx, "offline", Tone::Neutral))
+                        }
+                    }
+                    dt { (ctx.t("users.member_since")) } dd { (relative(ctx, now, row.membership.created_at)) }
+                }
+            }
+            section.card aria-labelledby="role-title" {
+                h2 #role-title { (ctx.t("users.role_title")) }
+                form method="post" action={ (base) "/role" } {
+                    (csrf_field(ctx))
+                    (select_with(ctx, &none, "role", &role_options(ctx), row.membership.role.code(), FieldOpts::default()))
+                    div.actions { button type="submit" { (ctx.t("users.role_button")) } }
+                }
+            }
+            section.card aria-labelledby="access-title" {
+                h2 #access-title { (ctx.t("users.access_title")) }
+                p.hint { (ctx.t("users.access_text")) }
+                div.actions {
+                    @if row.membership.disabled {
+                        (action_button(ctx, &format!("{base}/enable"), ctx.t("users.enable"), false))
+                    } @else {
+                        (action_button(ctx, &format!("{base}/disable"), ctx.t("users.disable"), true))
+                    }
+                    @if !sessions.is_empty() {
+                        (action_button(ctx, &format!("{base}/sessions/end"), ctx.t("users.end_sessions"), true))
+                    }
+                }
+            }
+            section aria-labelledby="sessions-title" {
+                h2 #sessions-title { (ctx.t("sessions.title")) }
+                @if sessions.is_empty() {
+                    (empty(ctx.t("sessions.empty")))
+                } @else {
+                    div.table-wrap {
+                        table.responsive {
+                            thead { tr {
+                                th scope="col" { (col_created) }
+                                th scope="col" { (col_seen) }
+                                th scope="col" { (col_agent) }
+                            } }
+                            tbody {
+                                @for s in sessions {
+                                    tr {
+                                        td data-label=(col_created) { (relative(ctx, now, s.created_at)) }
+                                        td data-label=(col_seen) { (relative(ctx, now, s.last_seen)) }
+                                        td.agent data-label=(col_agent) { (s.user_agent) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::{AccountId, TenantId};
+    use crate::domain::lang::Lang;
+    use crate::domain::model::{Account, Membership};
+    use crate::views::test_support::{assert_labelled, user_ctx};
+
+    fn row(name: &str, disabled: bool, online: bool) -> UserRow {
+        UserRow {
+            account: Account {
+                id: AccountId(42),
+                email: "bob@example.org".into(),
+                name: name.into(),
+                phone: String::new(),
+                lang: None,
+                password_hash: "hash".into(),
+                must_change_password: false,
+                operator: false,
+                created_at: Timestamp::UNIX_EPOCH,
+            },
+            membership: Membership {
+                tenant: TenantId(1),
+                account: AccountId(42),
+                role: Role::Supporter,
+                disabled,
+                created_at: "2025-03-01T00:00:00Z".parse().unwrap(),
+            },
+            online,
+        }
+    }
+
+    #[test]
+    fn users_page_lists_searches_and_offers_both_forms() {
+        let c = user_ctx(Lang::En, Some(Role::TenantAdmin));
+        let rows = vec![
+            row("<script>evil()</script>", false, true),
+            row("Carla", true, false),
+        ];
+        let html = users(
+            &c,
+            &rows,
+            "b&o",
+            &InviteForm::default(),
+            &CreateUserForm::default(),
+            &FormErrors::new(),
+            Some("https://h/invite/tok"),
+            Some("user_invited"),
+        )
+        .into_string();
+        assert!(html.contains("&lt;script&gt;evil()&lt;/script&gt;"));
+        assert!(!html.contains("<script>evil"));
+        assert!(html.contains("href=\"/t/acme/settings/users/42\""));
+        assert!(html.contains("value=\"b&amp;o\""));
+        assert!(html.contains("action=\"/t/acme/settings/users/invite\""));
+        assert!(html.contains("action=\"/t/acme/settings/users/create\""));
+        assert!(html.contains("value=\"https://h/invite/tok\""));
+        assert!(html.contains("Disabled") && html.contains("Enabled") && html.contains("Online"));
+        assert!(html.contains("data-label=\"Email\""));
+        assert!(html.contains("id=\"f-invite-email\"") && html.contains("id=\"f-create-email\""));
+        assert_labelled(&html);
+        let html = users(
+            &user_ctx(Lang::De, Some(Role::TenantAdmin)),
+            &[],
+            "zz",
+            &InviteForm::default(),
+            &CreateUserForm::default(),
+            &FormErrors::new(),
+            None,
+            None,
+        )
+        .into_string();
+        assert!(html.contains("Benutzer"));
+        assert!(html.contains("Niemand passt zu „zz“"));
+        assert!(
+            html.contains("Kunde")
+                && html.contains("Supporter")
+                && html.contains("Mandanten-Administrator")
+        );
+    }
+
+    #[test]
+    fn users_page_shows_errors_at_the_right_form() {
+        let c = user_ctx(Lang::En, Some(Role::TenantAdmin));
+        let invite = InviteForm {
+            email: "bad".into(),
+            role: "supporter".into(),
+        };
+        let mut errors = FormErrors::new();
+        errors.add("email", "invalid_email");
+        let html = users(
+            &c,
+            &[],
+            "",
+            &invite,
+            &CreateUserForm::default(),
+            &errors,
+            None,
+            None,
+        )
+        .into_string();
+        assert!(html.contains("href=\"#f-invite-email\""));
+        assert!(!html.contains("href=\"#f-create-email\""));
+        let html = users(
+            &c,
+            &[],
+            "",
+            &InviteForm::default(),
+            &CreateUserForm::default(),
+            &errors.clone().for_form("create"),
+            None,
+            None,
+        )
+        .into_string();
+        assert!(html.contains("href=\"#f-create-email\""));
+        assert!(!html.contains("href=\"#f-invite-email\""));
+    }
+
+    #[test]
+    fn user_detail_offers_role_access_and_sessions() {
+        let now: Timestamp = "2025-03-10T12:00:00Z".parse().unwrap();
+        let c = user_ctx(Lang::En, Some(Role::TenantAdmin));
+        let sessions = vec![Session {
+            id_hash: [1; 32],
+            account: AccountId(42),
+            created_at: "2025-03-10T08:00:00Z".parse().unwrap(),
+            last_seen: "2025-03-10T11:00:00Z".parse().unwrap(),
+            tenant: Some(TenantId(1)),
+            user_agent: "<b>Firefox</b>".into(),
+        }];
+        let html = user_detail(
+            &c,
+            now,
+            &row("Bob", false, true),
+            &sessions,
+            Some("role_changed"),
+        )
+        .into_string();
+        assert!(html.contains("action=\"/t/acme/settings/users/42/role\""));
+        assert!(html.contains("action=\"/t/acme/settings/users/42/disable\""));
+        assert!(!html.contains("/42/enable"));
+        assert!(html.contains("action=\"/t/acme/settings/users/42/sessions/end\""));
+        assert!(html.contains("&lt;b&gt;Firefox&lt;/b&gt;"));
+        assert!(html.contains("4 hours ago"));
+        assert!(html.contains("value=\"supporter\" selected"));
+        assert_labelled(&html);
+        let html = user_detail(
+            &user_ctx(Lang::De, Some(Role::TenantAdmin)),
+            now,
+            &row("Bob", true, false),
+            &[],
+            None,
+        )
+        .into_string();
+        assert!(html.contains("/42/enable"));
+        assert!(html.contains("Keine aktiven Sitzungen"));
+        assert!(html.contains("Rolle ändern"));
+    }
+}
