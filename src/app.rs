@@ -121,7 +121,7 @@ pub fn routes(state: AppState) -> impl poem::Endpoint<Output = poem::Response> {
 
 /// Every route of the HTTPS listener, without middleware.
 pub fn base_routes() -> Route {
-    Route::new()
+    tenant_routes(Route::new())
         .at("/", get(pages::home))
         .at("/lang", post(pages::set_language))
         .at("/healthz", get(health::healthz))
@@ -156,7 +156,6 @@ pub fn base_routes() -> Route {
         )
         .at("/account/tokens/:id/revoke", post(account::revoke_token))
         .nest("/admin", admin_routes())
-        .nest("/t/:slug", tenant_routes())
         .nest("/api/v1", api_routes())
 }
 
@@ -177,38 +176,35 @@ fn admin_routes() -> Route {
         .at("/audit", get(admin::audit))
 }
 
-fn tenant_routes() -> Route {
-    Route::new()
-        .at("/", get(tenant::home))
-        .at("/settings/", get(settings::index))
-        .at("/settings/users", get(settings::users))
-        .at("/settings/users/invite", post(settings::invite))
-        .at("/settings/users/create", post(settings::create_user))
-        .at("/settings/users/:id", get(settings::user_detail))
-        .at("/settings/users/:id/role", post(settings::set_role))
-        .at("/settings/users/:id/disable", post(settings::disable_user))
-        .at("/settings/users/:id/enable", post(settings::enable_user))
-        .at(
-            "/settings/users/:id/sessions/end",
+/// Tenant pages; poem cannot nest under a path capture, so each route names `/t/:slug`.
+fn tenant_routes(route: Route) -> Route {
+    route
+        .at("/t/:slug/", get(tenant::home))
+        .at("/t/:slug/settings/", get(settings::index))
+        .at("/t/:slug/settings/users", get(settings::users))
+        .at("/t/:slug/settings/users/invite", post(settings::invite))
+        .at("/t/:slug/settings/users/create", post(settings::create_user))
+        .at("/t/:slug/settings/users/:id", get(settings::user_detail))
+        .at("/t/:slug/settings/users/:id/role", post(settings::set_role))
+        .at("/t/:slug/settings/users/:id/disable", post(settings::disable_user))
+        .at("/t/:slug/settings/users/:id/enable", post(settings::enable_user))
+        .at("/t/:slug/settings/users/:id/sessions/end",
             post(settings::end_sessions),
         )
-        .at(
-            "/settings/priorities",
+        .at("/t/:slug/settings/priorities",
             get(settings::priorities).post(settings::create_priority),
         )
-        .at("/settings/priorities/:id", post(settings::update_priority))
-        .at(
-            "/settings/priorities/:id/delete",
+        .at("/t/:slug/settings/priorities/:id", post(settings::update_priority))
+        .at("/t/:slug/settings/priorities/:id/delete",
             post(settings::delete_priority),
         )
-        .at(
-            "/settings/topics",
+        .at("/t/:slug/settings/topics",
             get(settings::topics).post(settings::create_topic),
         )
-        .at("/settings/topics/:id", post(settings::update_topic))
-        .at("/settings/topics/:id/delete", post(settings::delete_topic))
-        .at("/settings/audit", get(settings::audit))
-        .at("/settings/online", get(settings::online))
+        .at("/t/:slug/settings/topics/:id", post(settings::update_topic))
+        .at("/t/:slug/settings/topics/:id/delete", post(settings::delete_topic))
+        .at("/t/:slug/settings/audit", get(settings::audit))
+        .at("/t/:slug/settings/online", get(settings::online))
 }
 
 fn api_routes() -> Route {

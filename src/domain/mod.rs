@@ -5,4 +5,5 @@ pub mod ids;
 pub mod lang;
 pub mod model;
 pub mod role;
+pub mod ticket;
 pub mod validate;

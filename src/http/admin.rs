@@ -219,7 +219,7 @@ pub async fn update_settings(
         )
         .await
     {
-        Ok(_) => Ok(see_other("/admin/settings?done=saved")),
+        Ok(_) => Ok(see_other("/admin/settings?done=settings_saved")),
         Err(e) => {
             let errors = form_errors(e)?;
             Ok(views::admin::settings(&ctx, &form, &errors, None)

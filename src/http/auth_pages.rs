@@ -124,7 +124,7 @@ pub async fn logout(req: &Request, state: Data<&AppState>) -> Result<Response, A
             .logout(&auth.signed_in, &client_addr(req))
             .await?;
     }
-    Ok(see_other_with_cookie("/login", &clear_session_cookie()))
+    Ok(see_other_with_cookie("/login?done=signed_out", &clear_session_cookie()))
 }
 
 #[handler]
@@ -169,7 +169,7 @@ pub async fn setup(
                 .create(account.id, Some(tenant.id), &user_agent(req))
                 .await?;
             Ok(see_other_with_cookie(
-                "/admin/?done=setup",
+                "/admin/?done=setup_done",
                 &session_cookie(&secret),
             ))
         }

@@ -138,7 +138,7 @@ pub async fn invite(
                 &CreateUserForm::default(),
                 &FormErrors::new(),
                 Some(&link),
-                Some("invited"),
+                Some("user_invited"),
             )
             .await
         }

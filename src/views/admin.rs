@@ -9,11 +9,11 @@ use super::forms::{
 use super::parts::{self, SubNavItem, Tone, empty, status_badge};
 use super::{PageCtx, layout};
 
-/// Tenants · Settings · Audit log; `current` is the href of the page shown.
+/// Tenants (`/admin/`) · Settings · Audit log; `current` is the href of the page shown.
 pub fn subnav(ctx: &PageCtx, current: &str) -> Markup {
     let items = [
         SubNavItem {
-            href: "/admin/tenants".to_owned(),
+            href: "/admin/".to_owned(),
             label_key: "admin.nav_tenants",
         },
         SubNavItem {
@@ -78,7 +78,7 @@ pub fn tenants(
         html! {
             h1 { (title) }
             (flash(ctx, done))
-            (subnav(ctx, "/admin/tenants"))
+            (subnav(ctx, "/admin/"))
             @if rows.is_empty() {
                 (empty(ctx.t("admin.tenants_empty")))
             } @else {
@@ -138,10 +138,10 @@ pub fn tenant_detail(
         ctx,
         &t.name,
         html! {
-            p.back { a href="/admin/tenants" { "← " (ctx.t("admin.back")) } }
+            p.back { a href="/admin/" { "← " (ctx.t("admin.back")) } }
             h1 { (t.name) }
             (flash(ctx, done))
-            (subnav(ctx, "/admin/tenants"))
+            (subnav(ctx, "/admin/"))
             section.card {
                 dl.facts {
                     dt { (ctx.t("admin.col_slug")) } dd { code { (t.slug) } }

@@ -5,7 +5,7 @@ use maud::{Markup, html};
 
 use super::data::{InvitationForm, SetupForm};
 use super::forms::{
-    FieldOpts, FormErrors, InputKind, csrf_field, error_summary, field, field_with,
+    FieldOpts, FormErrors, InputKind, csrf_field, error_summary, field, field_with, flash,
 };
 use super::parts::{Tone, empty, role_badge, status_badge};
 use super::{PageCtx, account, layout};
@@ -33,6 +33,7 @@ pub fn login(ctx: &PageCtx, email: &str, error_key: Option<&str>, next: &str) ->
         html! {
             section.card.narrow {
                 h1 { (title) }
+                (flash(ctx, done_in_path(&ctx.current_path)))
                 @if let Some(text) = error {
                     div.error-summary role="alert" tabindex="-1" { p { (text) } }
                 }
@@ -46,6 +47,13 @@ pub fn login(ctx: &PageCtx, email: &str, error_key: Option<&str>, next: &str) ->
             }
         },
     )
+}
+
+/// The `done` parameter of the current address ("/login?done=signed_out"), so the sign-in
+/// page confirms a sign-out; [`flash`] shows only keys the catalog knows.
+fn done_in_path(path: &str) -> Option<&str> {
+    let (_, query) = path.split_once('?')?;
+    query.split('&').find_map(|pair| pair.strip_prefix("done="))
 }
 
 /// For a person in several tenants: where to work now.
@@ -248,6 +256,17 @@ mod tests {
         assert!(!html.contains("&lt;script&gt;"));
         let html = login(&ctx(Lang::De), "", Some("auth.rate_limited"), "/").into_string();
         assert!(html.contains("Zu viele Anmeldeversuche"));
+        let mut c = ctx(Lang::En);
+        c.current_path = "/login?done=signed_out".into();
+        let html = login(&c, "", None, "/").into_string();
+        assert!(html.contains("You have been signed out."));
+        assert!(!html.contains("error-summary"));
+        c.current_path = "/login?done=%3Cscript%3E".into();
+        assert!(
+            !login(&c, "", None, "/")
+                .into_string()
+                .contains("class=\"flash\"")
+        );
     }
 
     #[test]

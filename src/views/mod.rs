@@ -115,8 +115,14 @@ pub(crate) mod test_support {
         c
     }
 
-    /// Every visible input, select and textarea has an id with a `<label for>`.
+    /// Every visible input, select and textarea has an id with a `<label for>`, and no id
+    /// appears twice.
     pub fn assert_labelled(html: &str) {
+        let mut seen = std::collections::HashSet::new();
+        for piece in html.split(" id=\"").skip(1) {
+            let id = piece.split('"').next().unwrap();
+            assert!(seen.insert(id.to_owned()), "duplicate id {id}");
+        }
         for tag in ["<input", "<select", "<textarea"] {
             for (pos, _) in html.match_indices(tag) {
                 let rest = &html[pos..];
@@ -274,6 +280,10 @@ mod catalog_tests {
                 dynamic.push(format!("time.{dir}.{unit}s"));
             }
         }
+        assert!(
+            literal_keys().len() > 150,
+            "the key scan finds the views' keys"
+        );
         for lang in Lang::ALL {
             let c = ctx(lang);
             for (file, key) in literal_keys() {

@@ -2,6 +2,8 @@
 //! plus a smoke test that runs the compiled binary.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod auth;
 mod shell;
 mod smoke;
 mod support;
+mod tenancy;

@@ -198,7 +198,7 @@ mod tests {
         )
         .into_string();
         assert!(html.contains("Protokoll"));
-        assert!(html.contains("href=\"/admin/tenants\""));
+        assert!(html.contains("href=\"/admin/\""));
         assert!(html.contains("Noch keine Einträge"));
         assert!(!html.contains("before="));
         assert!(html.contains("Mandant angelegt"));

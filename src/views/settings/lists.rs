@@ -15,7 +15,7 @@ use crate::views::parts::{Tone, empty, priority_chip, status_badge, tenant_base}
 use crate::views::{PageCtx, layout};
 
 /// Which form on the page shows the submitted values and errors.
-fn edited_row<'a>(errors: &'a FormErrors) -> Option<&'a str> {
+fn edited_row(errors: &FormErrors) -> Option<&str> {
     errors
         .target()
         .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))

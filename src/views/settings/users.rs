@@ -39,11 +39,12 @@ fn errors_for_invite(errors: &FormErrors, invite: &InviteForm, create: &CreateUs
     match errors.target() {
         Some(target) => target == "invite",
         None => {
-            let create_typed = !(create.name.is_empty()
+            let create_empty = create.name.is_empty()
                 && create.email.is_empty()
                 && create.initial_password.is_empty()
-                && create.role.is_empty());
-            !create_typed && !(invite.email.is_empty() && invite.role.is_empty())
+                && create.role.is_empty();
+            let invite_typed = !invite.email.is_empty() || !invite.role.is_empty();
+            create_empty && invite_typed
         }
     }
 }
