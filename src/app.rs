@@ -27,6 +27,8 @@ use crate::store::Store;
 use crate::web::AssetCatalog;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The search index directory inside the data directory.
+pub const INDEX_DIR: &str = "index";
 
 /// What the web layer needs to know about the certificate in use.
 #[derive(Debug, Clone, Default)]
@@ -46,6 +48,8 @@ pub struct AppInner {
     pub assets: Arc<AssetCatalog>,
     pub tls: TlsInfo,
     pub services: Services,
+    /// Why the search index must be rebuilt at start, taken by the indexer task.
+    pub index_rebuild: std::sync::Mutex<Option<String>>,
     ready: AtomicBool,
 }
 
@@ -68,12 +72,22 @@ impl AppState {
         clock: SharedClock,
         tls: TlsInfo,
     ) -> Result<AppState, StartError> {
-        let services = Services::new(store.clone(), clock.clone(), limits_from(&config))?;
+        let blobs = crate::blobs::BlobStore::new(&config.data_dir)?;
+        let (search, rebuild_reason) =
+            crate::service::indexer::open(&config.data_dir.join(INDEX_DIR))?;
+        let services = Services::new(
+            store.clone(),
+            clock.clone(),
+            limits_from(&config),
+            blobs,
+            search,
+        )?;
         Ok(AppState(Arc::new(AppInner {
             config,
             store,
             clock,
             services,
+            index_rebuild: std::sync::Mutex::new(rebuild_reason),
             i18n: Arc::new(I18n::load()?),
             assets: Arc::new(AssetCatalog::load()),
             tls,
@@ -96,8 +110,10 @@ impl AppState {
 pub enum StartError {
     #[error(transparent)]
     Catalog(#[from] CatalogError),
-    #[error("cannot read instance settings: {0}")]
+    #[error("{0}")]
     Service(#[from] crate::service::ServiceError),
+    #[error("attachments: {0}")]
+    Blobs(#[from] crate::blobs::BlobError),
 }
 
 fn limits_from(config: &Config) -> LoginLimits {
@@ -183,26 +199,45 @@ fn tenant_routes(route: Route) -> Route {
         .at("/t/:slug/settings/", get(settings::index))
         .at("/t/:slug/settings/users", get(settings::users))
         .at("/t/:slug/settings/users/invite", post(settings::invite))
-        .at("/t/:slug/settings/users/create", post(settings::create_user))
+        .at(
+            "/t/:slug/settings/users/create",
+            post(settings::create_user),
+        )
         .at("/t/:slug/settings/users/:id", get(settings::user_detail))
         .at("/t/:slug/settings/users/:id/role", post(settings::set_role))
-        .at("/t/:slug/settings/users/:id/disable", post(settings::disable_user))
-        .at("/t/:slug/settings/users/:id/enable", post(settings::enable_user))
-        .at("/t/:slug/settings/users/:id/sessions/end",
+        .at(
+            "/t/:slug/settings/users/:id/disable",
+            post(settings::disable_user),
+        )
+        .at(
+            "/t/:slug/settings/users/:id/enable",
+            post(settings::enable_user),
+        )
+        .at(
+            "/t/:slug/settings/users/:id/sessions/end",
             post(settings::end_sessions),
         )
-        .at("/t/:slug/settings/priorities",
+        .at(
+            "/t/:slug/settings/priorities",
             get(settings::priorities).post(settings::create_priority),
         )
-        .at("/t/:slug/settings/priorities/:id", post(settings::update_priority))
-        .at("/t/:slug/settings/priorities/:id/delete",
+        .at(
+            "/t/:slug/settings/priorities/:id",
+            post(settings::update_priority),
+        )
+        .at(
+            "/t/:slug/settings/priorities/:id/delete",
             post(settings::delete_priority),
         )
-        .at("/t/:slug/settings/topics",
+        .at(
+            "/t/:slug/settings/topics",
             get(settings::topics).post(settings::create_topic),
         )
         .at("/t/:slug/settings/topics/:id", post(settings::update_topic))
-        .at("/t/:slug/settings/topics/:id/delete", post(settings::delete_topic))
+        .at(
+            "/t/:slug/settings/topics/:id/delete",
+            post(settings::delete_topic),
+        )
         .at("/t/:slug/settings/audit", get(settings::audit))
         .at("/t/:slug/settings/online", get(settings::online))
 }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod http;
 pub mod i18n;
 pub mod logging;
+pub mod search;
 pub mod server;
 pub mod service;
 pub mod store;

@@ -121,6 +121,18 @@ pub async fn serve(config: Config, clock: SharedClock) -> Result<(), ServeError>
     state.set_ready(true);
     announce_setup_link(&state, &config, https_addr.port()).await;
     let flusher = tokio::spawn(flush_presence(state.clone(), stop_rx.clone()));
+    let rebuild_reason = state
+        .index_rebuild
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
+    let indexer = tokio::spawn(crate::service::indexer::run(
+        store.clone(),
+        state.services.search.clone(),
+        state.services.indexer_wake.clone(),
+        stop_rx.clone(),
+        rebuild_reason,
+    ));
     tracing::info!(
         url = %format!("https://{}:{}/", config.canonical_host(), https_addr.port()),
         version = crate::app::VERSION,
@@ -129,6 +141,7 @@ pub async fn serve(config: Config, clock: SharedClock) -> Result<(), ServeError>
     let (https_result, http_result) = tokio::join!(https, http);
     state.set_ready(false);
     let _ = flusher.await;
+    let _ = indexer.await;
     if let Err(e) = state.services.sessions.flush().await {
         tracing::warn!(error = %e, "could not save session activity at shutdown");
     }

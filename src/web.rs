@@ -9,6 +9,7 @@ use rust_embed::RustEmbed;
 #[derive(RustEmbed)]
 #[folder = "web/"]
 #[exclude = "locales/*"]
+#[exclude = "*.md"]
 struct WebFiles;
 
 #[derive(RustEmbed)]

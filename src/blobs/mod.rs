@@ -105,7 +105,7 @@ pub struct BlobStore {
 impl BlobStore {
     /// Opens (creating 0700 where missing) `<data_dir>/blobs/` and its `tmp/`.
     /// Blocking; meant for start-up.
-    pub fn open(data_dir: &Path) -> Result<BlobStore, BlobError> {
+    pub fn new(data_dir: &Path) -> Result<BlobStore, BlobError> {
         let root = data_dir.join(BLOBS_DIR);
         let tmp = root.join(TMP_DIR);
         DirBuilder::new()
@@ -127,8 +127,8 @@ impl BlobStore {
     }
 
     fn path_of(&self, hash: &[u8; 32]) -> PathBuf {
-        let hex = hex::encode(hash);
-        self.root.join(&hex[0..2]).join(&hex[2..4]).join(hex)
+        let name = hex::encode(hash);
+        self.root.join(&name[0..2]).join(&name[2..4]).join(&name)
     }
 
     /// Streams `stream` into the store, enforcing `limit` on the bytes received.
@@ -162,10 +162,11 @@ impl BlobStore {
         .await;
         drop(file);
         if let Err(err) = outcome {
-            let path = guard.disarm();
-            // Removed here rather than by the guard so that the temp file is gone by the
-            // time the caller sees the error.
-            let _ = tokio::fs::remove_file(&path).await;
+            // Removed here rather than left to the guard so that the temp file is gone by
+            // the time the caller sees the error; the guard stays armed until then in case
+            // this future is dropped while waiting.
+            let _ = tokio::fs::remove_file(guard.path()).await;
+            guard.disarm();
             return Err(err);
         }
         guard.on_async_thread = false;
@@ -177,6 +178,9 @@ impl BlobStore {
 
     /// Like [`BlobStore::ingest`] for data already in memory (tests, demo data).
     pub async fn ingest_bytes(&self, data: &[u8], limit: u64) -> Result<StoredBlob, BlobError> {
+        if data.len() as u64 > limit {
+            return Err(BlobError::TooLarge { limit });
+        }
         let store = self.clone();
         let data = data.to_vec();
         tokio::task::spawn_blocking(move || store.ingest_blocking(data.as_slice(), limit))
@@ -422,9 +426,9 @@ impl BlobStore {
     /// Creates `ab/` and `ab/cd/` as needed, fsyncing each parent whose entries changed so
     /// that the directories survive a crash together with the blob renamed into them.
     fn create_fanout(&self, hash: &[u8; 32]) -> Result<PathBuf, BlobError> {
-        let hex = hex::encode(hash);
+        let name = hex::encode(hash);
         let mut dir = self.root.to_path_buf();
-        for part in [&hex[0..2], &hex[2..4]] {
+        for part in [&name[0..2], &name[2..4]] {
             let parent = dir.clone();
             dir.push(part);
             match DirBuilder::new().mode(0o700).create(&dir) {

@@ -4,7 +4,7 @@ use std::os::unix::fs::PermissionsExt;
 
 fn store() -> (tempfile::TempDir, BlobStore) {
     let dir = tempfile::tempdir().unwrap();
-    let store = BlobStore::open(dir.path()).unwrap();
+    let store = BlobStore::new(dir.path()).unwrap();
     (dir, store)
 }
 

@@ -4,6 +4,7 @@ pub mod caller;
 pub mod ids;
 pub mod lang;
 pub mod model;
+pub mod read;
 pub mod role;
 pub mod ticket;
 pub mod validate;

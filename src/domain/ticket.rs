@@ -144,11 +144,22 @@ pub enum Visibility {
 /// Something a person does to a ticket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    Accept { assignee: AccountId, priority: PriorityId },
-    Assign { to: AccountId },
-    Reply { visibility: Visibility },
-    ChangePriority { to: PriorityId },
-    ChangeTopic { to: Option<TopicId> },
+    Accept {
+        assignee: AccountId,
+        priority: PriorityId,
+    },
+    Assign {
+        to: AccountId,
+    },
+    Reply {
+        visibility: Visibility,
+    },
+    ChangePriority {
+        to: PriorityId,
+    },
+    ChangeTopic {
+        to: Option<TopicId>,
+    },
     Resolve,
     Close,
     Reopen,
@@ -438,10 +449,19 @@ mod tests {
     #[test]
     fn every_transition_matches_the_table() {
         for status in Status::ALL {
-            for (who, actor) in [("customer", customer()), ("supporter", supporter()), ("admin", admin())] {
+            for (who, actor) in [
+                ("customer", customer()),
+                ("supporter", supporter()),
+                ("admin", admin()),
+            ] {
                 for action in all_actions() {
                     let got = decide(&ticket(status), actor, &action).map(|o| o.status);
-                    assert_eq!(got, expected(status, who, action.code()), "{status:?} {who} {}", action.code());
+                    assert_eq!(
+                        got,
+                        expected(status, who, action.code()),
+                        "{status:?} {who} {}",
+                        action.code()
+                    );
                 }
             }
         }
@@ -476,7 +496,10 @@ mod tests {
         let reply = Action::Reply {
             visibility: Visibility::Public,
         };
-        assert_eq!(decide(&t, supporter(), &reply).map(|o| o.status), Ok(Status::Open));
+        assert_eq!(
+            decide(&t, supporter(), &reply).map(|o| o.status),
+            Ok(Status::Open)
+        );
     }
 
     #[test]
@@ -567,14 +590,35 @@ pub struct Message {
 /// A recorded change, for the ticket's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    Created { on_behalf: bool },
-    Accepted { assignee: AccountId, priority: PriorityId },
-    Assigned { from: Option<AccountId>, to: AccountId },
-    StatusChanged { from: Status, to: Status },
-    PriorityChanged { from: Option<PriorityId>, to: PriorityId },
-    TopicChanged { from: Option<TopicId>, to: Option<TopicId> },
-    Replied { seq: u32 },
-    Noted { seq: u32 },
+    Created {
+        on_behalf: bool,
+    },
+    Accepted {
+        assignee: AccountId,
+        priority: PriorityId,
+    },
+    Assigned {
+        from: Option<AccountId>,
+        to: AccountId,
+    },
+    StatusChanged {
+        from: Status,
+        to: Status,
+    },
+    PriorityChanged {
+        from: Option<PriorityId>,
+        to: PriorityId,
+    },
+    TopicChanged {
+        from: Option<TopicId>,
+        to: Option<TopicId>,
+    },
+    Replied {
+        seq: u32,
+    },
+    Noted {
+        seq: u32,
+    },
     Resolved,
     Closed,
     Reopened,

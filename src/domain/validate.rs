@@ -134,7 +134,10 @@ pub fn password(field: &'static str, value: &str) -> Result<(), FieldError> {
     }
     let lowered = value.to_lowercase();
     if COMMON_PASSWORDS.contains(&lowered.as_str())
-        || lowered.chars().all(|c| Some(c) == lowered.chars().next())
+        || lowered
+            .chars()
+            .next()
+            .is_some_and(|first| lowered.chars().all(|c| c == first))
     {
         return Err(FieldError::new(field, "password_common"));
     }

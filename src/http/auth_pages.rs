@@ -124,7 +124,10 @@ pub async fn logout(req: &Request, state: Data<&AppState>) -> Result<Response, A
             .logout(&auth.signed_in, &client_addr(req))
             .await?;
     }
-    Ok(see_other_with_cookie("/login?done=signed_out", &clear_session_cookie()))
+    Ok(see_other_with_cookie(
+        "/login?done=signed_out",
+        &clear_session_cookie(),
+    ))
 }
 
 #[handler]
@@ -189,10 +192,11 @@ pub async fn invitation_page(
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
     match state.services.invitation(&token).await {
-        Ok((tenant, email, _existing)) => Ok(views::auth::accept_invitation(
+        Ok((tenant, email, existing)) => Ok(views::auth::accept_invitation(
             &ctx,
             &tenant.name,
             &email,
+            existing,
             &InvitationForm::default(),
             &FormErrors::new(),
         )
@@ -240,11 +244,18 @@ pub async fn accept_invitation(
             .into_response()),
         Err(e) => {
             let errors = form_errors(e)?;
-            let (tenant, email, _existing) = state.services.invitation(&token).await?;
+            let (tenant, email, existing) = state.services.invitation(&token).await?;
             Ok(
-                views::auth::accept_invitation(&ctx, &tenant.name, &email, &form, &errors)
-                    .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-                    .into_response(),
+                views::auth::accept_invitation(
+                    &ctx,
+                    &tenant.name,
+                    &email,
+                    existing,
+                    &form,
+                    &errors,
+                )
+                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response(),
             )
         }
     }

@@ -34,7 +34,7 @@ pub fn request_lang(req: &Request) -> Lang {
 
 pub fn page_ctx(req: &Request, state: &AppState) -> PageCtx {
     let current_path = req
-        .uri()
+        .original_uri()
         .path_and_query()
         .map(|pq| pq.as_str().to_owned())
         .unwrap_or_else(|| "/".to_owned());

@@ -13,9 +13,23 @@ use crate::domain::lang::Lang;
 use crate::error::AppError;
 use crate::views::{self, PageCtx};
 
+/// The start page. Signed-in people go straight to where they work.
 #[handler]
-pub fn home(ctx: PageCtx, state: Data<&AppState>) -> Response {
-    views::home::home(&ctx, state.tls.ca_fingerprint.as_deref()).into_response()
+pub async fn home(
+    req: &Request,
+    ctx: PageCtx,
+    state: Data<&AppState>,
+) -> Result<Response, AppError> {
+    if let Some(auth) = req.extensions().get::<RequestAuth>() {
+        let target = match (auth.tenants.as_slice(), auth.signed_in.account.operator) {
+            ([(only, _)], _) => format!("/t/{}/", only.slug),
+            ([], true) => "/admin/".to_owned(),
+            _ => "/choose".to_owned(),
+        };
+        return Ok(super::respond::see_other(&target));
+    }
+    let setup_pending = !state.services.is_set_up().await?;
+    Ok(views::home::home(&ctx, state.tls.ca_fingerprint.as_deref(), setup_pending).into_response())
 }
 
 #[derive(Debug, Deserialize)]

@@ -110,6 +110,15 @@ impl<E: Endpoint> Endpoint for LoadSessionEndpoint<E> {
                     .tenants_of(&signed_in.account)
                     .await
                     .map_err(AppError::from)?;
+                // Every tenant suspended or membership disabled: the session is over.
+                if tenants.is_empty() && !signed_in.account.operator {
+                    services
+                        .sessions
+                        .end(signed_in.session.id_hash)
+                        .await
+                        .map_err(AppError::from)?;
+                    return self.inner.call(req).await.map(IntoResponse::into_response);
+                }
                 let seen_tenant = tenant
                     .as_ref()
                     .map(|(c, _)| c.tenant)
@@ -133,8 +142,9 @@ impl<E: Endpoint> Endpoint for LoadSessionEndpoint<E> {
 
 /// Sends an anonymous visitor to the sign-in page, returning here afterwards.
 fn sign_in_redirect(req: &Request) -> poem::Error {
+    // Handlers under a nested route see a shortened URI; the person typed the original.
     let next = req
-        .uri()
+        .original_uri()
         .path_and_query()
         .map(|pq| pq.as_str())
         .unwrap_or("/");
@@ -171,8 +181,8 @@ impl<'a> FromRequest<'a> for SignedInUser {
             .cloned()
             .ok_or_else(|| sign_in_redirect(req))?;
         if auth.signed_in.account.must_change_password
-            && req.uri().path() != "/account/password"
-            && req.uri().path() != "/logout"
+            && req.original_uri().path() != "/account/password"
+            && req.original_uri().path() != "/logout"
         {
             return Err(poem::Error::from_response(
                 Response::builder()

@@ -53,25 +53,31 @@ pub struct UsersQuery {
     done: Option<String>,
 }
 
+/// Everything the users page shows besides the member list.
+#[derive(Default)]
+struct UsersPage<'a> {
+    query: &'a str,
+    invite: InviteForm,
+    create: CreateUserForm,
+    errors: FormErrors,
+    invite_link: Option<String>,
+    done: Option<&'a str>,
+}
+
 async fn render_users(
     tc: &TenantCaller,
     ctx: &PageCtx,
     state: &AppState,
-    query: &str,
-    invite_form: &InviteForm,
-    create_form: &CreateUserForm,
-    errors: &FormErrors,
-    invite_link: Option<&str>,
-    done: Option<&str>,
+    page: UsersPage<'_>,
 ) -> Result<Response, AppError> {
     let rows: Vec<UserRow> = state
         .services
-        .list_members(&tc.caller, query)
+        .list_members(&tc.caller, page.query)
         .await?
         .into_iter()
         .map(row)
         .collect();
-    let status = if errors.is_empty() {
+    let status = if page.errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -79,12 +85,12 @@ async fn render_users(
     Ok(views::settings::users(
         ctx,
         &rows,
-        query,
-        invite_form,
-        create_form,
-        errors,
-        invite_link,
-        done,
+        page.query,
+        &page.invite,
+        &page.create,
+        &page.errors,
+        page.invite_link.as_deref(),
+        page.done,
     )
     .with_status(status)
     .into_response())
@@ -104,12 +110,11 @@ pub async fn users(
         &tc,
         &ctx,
         &state,
-        &q.q,
-        &InviteForm::default(),
-        &CreateUserForm::default(),
-        &FormErrors::new(),
-        None,
-        done.key(),
+        UsersPage {
+            query: &q.q,
+            done: done.key(),
+            ..UsersPage::default()
+        },
     )
     .await
 }
@@ -133,12 +138,11 @@ pub async fn invite(
                 &tc,
                 &ctx,
                 &state,
-                "",
-                &InviteForm::default(),
-                &CreateUserForm::default(),
-                &FormErrors::new(),
-                Some(&link),
-                Some("user_invited"),
+                UsersPage {
+                    invite_link: Some(link.clone()),
+                    done: Some("user_invited"),
+                    ..UsersPage::default()
+                },
             )
             .await
         }
@@ -148,12 +152,11 @@ pub async fn invite(
                 &tc,
                 &ctx,
                 &state,
-                "",
-                &form,
-                &CreateUserForm::default(),
-                &errors,
-                None,
-                None,
+                UsersPage {
+                    invite: form.clone(),
+                    errors: errors.clone().for_form("invite"),
+                    ..UsersPage::default()
+                },
             )
             .await
         }
@@ -204,12 +207,11 @@ pub async fn create_user(
                 &tc,
                 &ctx,
                 &state,
-                "",
-                &InviteForm::default(),
-                &form,
-                &errors,
-                None,
-                None,
+                UsersPage {
+                    create: form.clone(),
+                    errors: errors.clone().for_form("create"),
+                    ..UsersPage::default()
+                },
             )
             .await
         }

@@ -90,7 +90,7 @@ impl Services {
             .store
             .read(move |r| store_tokens::tokens_of_account(r, id))
             .await?;
-        tokens.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        tokens.sort_by_key(|t| std::cmp::Reverse(t.created_at));
         Ok(tokens)
     }
 

@@ -256,7 +256,7 @@ impl Services {
                         list.push((t, m.role));
                     }
                 }
-                list.sort_by(|a, b| a.0.name.to_lowercase().cmp(&b.0.name.to_lowercase()));
+                list.sort_by_key(|(t, _)| t.name.to_lowercase());
                 Ok(list)
             })
             .await?)
@@ -330,6 +330,11 @@ impl Services {
         self.sessions
             .create(account_id, signed_in.session.tenant, user_agent)
             .await
+    }
+
+    /// Whether an operator exists (the instance went through first-run setup).
+    pub async fn is_set_up(&self) -> ServiceResult<bool> {
+        Ok(self.store.read(|r| store_accounts::any_operator(r)).await?)
     }
 
     /// Creates the setup link when no operator exists yet; `None` once set up. A fresh

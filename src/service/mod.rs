@@ -8,9 +8,12 @@ pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod health;
+pub mod indexer;
 pub mod passwords;
+pub mod queues;
 pub mod ratelimit;
 pub mod sessions;
+pub mod tickets;
 pub mod users;
 
 use std::time::Duration;
@@ -93,6 +96,13 @@ pub fn hash_secret(secret: &str) -> [u8; 32] {
     sha2::Sha256::digest(secret.as_bytes()).into()
 }
 
+/// A ticket changed; open pages of the tenant may want to refresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TicketEvent {
+    pub tenant: crate::domain::ids::TenantId,
+    pub number: u64,
+}
+
 /// Everything the use cases need, shared by all requests.
 pub struct Services {
     pub store: crate::store::Store,
@@ -100,6 +110,12 @@ pub struct Services {
     pub sessions: sessions::SessionManager,
     pub limiter: ratelimit::RateLimiter,
     pub limits: ratelimit::LoginLimits,
+    pub blobs: crate::blobs::BlobStore,
+    pub search: crate::search::SearchIndex,
+    /// Ticket changes, for live pages (SSE).
+    pub events: tokio::sync::broadcast::Sender<TicketEvent>,
+    /// Wakes the search indexer after a write.
+    pub indexer_wake: std::sync::Arc<tokio::sync::Notify>,
     setup: std::sync::Mutex<Option<auth::SetupToken>>,
 }
 
@@ -109,16 +125,28 @@ impl Services {
         store: crate::store::Store,
         clock: crate::clock::SharedClock,
         limits: ratelimit::LoginLimits,
+        blobs: crate::blobs::BlobStore,
+        search: crate::search::SearchIndex,
     ) -> ServiceResult<Services> {
-        let settings = store.read_blocking(crate::store::settings::get_instance_settings)?;
+        let settings = store.read_blocking(|r| crate::store::settings::get_instance_settings(r))?;
+        let (events, _) = tokio::sync::broadcast::channel(256);
         Ok(Services {
             sessions: sessions::SessionManager::new(store.clone(), clock.clone(), settings),
             store,
             clock,
             limiter: ratelimit::RateLimiter::new(),
             limits,
+            blobs,
+            search,
+            events,
+            indexer_wake: std::sync::Arc::new(tokio::sync::Notify::new()),
             setup: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Brings the search index up to date now, instead of waiting for the indexer task.
+    pub async fn sync_search(&self) -> ServiceResult<usize> {
+        indexer::sync_now(&self.store, &self.search).await
     }
 
     pub fn now(&self) -> jiff::Timestamp {

@@ -176,7 +176,7 @@ impl SessionManager {
             }
         }
         sessions.retain(|s| !self.is_expired(s, now));
-        sessions.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
+        sessions.sort_by_key(|s| std::cmp::Reverse(s.last_seen));
         Ok(sessions)
     }
 
@@ -197,7 +197,7 @@ impl SessionManager {
             }
         }
         let mut list: Vec<_> = latest.into_iter().collect();
-        list.sort_by(|a, b| b.1.cmp(&a.1));
+        list.sort_by_key(|(_, seen)| std::cmp::Reverse(*seen));
         list
     }
 

@@ -82,6 +82,35 @@ fn v1_create_entity_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
         txn.open_table(set)?;
     }
     txn.open_table(TOKEN_BY_HASH)?;
+    v1_create_ticket_tables(txn)?;
+    Ok(())
+}
+
+/// Part of v1 like the entity tables: nothing had shipped when tickets were added.
+fn v1_create_ticket_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
+    use tables::*;
+    for records in [TICKETS, TICKET_MESSAGES, TICKET_HISTORY, OUTBOX] {
+        txn.open_table(records)?;
+    }
+    for set in [
+        TICKET_BY_STATUS_WAIT,
+        TICKET_BY_STATUS_PRIORITY,
+        TICKET_BY_CREATED,
+        TICKET_BY_UPDATED,
+        TICKET_BY_CUSTOMER_NAME,
+        TICKET_BY_STATUS,
+        TICKET_BY_PRIORITY,
+        TICKET_BY_PRIORITY_ID,
+        TICKET_BY_CUSTOMER,
+        TICKET_BY_ASSIGNEE,
+        TICKET_BY_TOPIC,
+        TICKET_TRASH,
+    ] {
+        txn.open_table(set)?;
+    }
+    for counter in [TICKET_COUNTS, ATTACHMENT_REFS] {
+        txn.open_table(counter)?;
+    }
     Ok(())
 }
 

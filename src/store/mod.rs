@@ -21,6 +21,7 @@ pub mod sessions;
 pub mod settings;
 pub mod tables;
 pub mod tenants;
+pub mod tickets;
 pub mod tokens;
 mod writer;
 

@@ -36,6 +36,24 @@ pub mod name {
     pub const AUDIT_BY_KIND: &str = "audit_by_kind";
     pub const AUDIT_BY_ACTOR: &str = "audit_by_actor";
     pub const SETTINGS: &str = "settings";
+    pub const TICKETS: &str = "tickets";
+    pub const TICKET_MESSAGES: &str = "ticket_messages";
+    pub const TICKET_HISTORY: &str = "ticket_history";
+    pub const TICKET_BY_STATUS_WAIT: &str = "ticket_by_status_wait";
+    pub const TICKET_BY_STATUS_PRIORITY: &str = "ticket_by_status_priority";
+    pub const TICKET_BY_CREATED: &str = "ticket_by_created";
+    pub const TICKET_BY_UPDATED: &str = "ticket_by_updated";
+    pub const TICKET_BY_CUSTOMER_NAME: &str = "ticket_by_customer_name";
+    pub const TICKET_BY_STATUS: &str = "ticket_by_status";
+    pub const TICKET_BY_PRIORITY: &str = "ticket_by_priority";
+    pub const TICKET_BY_PRIORITY_ID: &str = "ticket_by_priority_id";
+    pub const TICKET_BY_CUSTOMER: &str = "ticket_by_customer";
+    pub const TICKET_BY_ASSIGNEE: &str = "ticket_by_assignee";
+    pub const TICKET_BY_TOPIC: &str = "ticket_by_topic";
+    pub const TICKET_TRASH: &str = "ticket_trash";
+    pub const TICKET_COUNTS: &str = "ticket_counts";
+    pub const ATTACHMENT_REFS: &str = "attachment_refs";
+    pub const OUTBOX: &str = "outbox";
 }
 
 /// `name → bytes`: instance-wide metadata. Holds the schema-version row
@@ -117,6 +135,84 @@ pub const AUDIT_BY_ACTOR: TableDefinition<&[u8], ()> = TableDefinition::new(name
 /// `(tenant, setting name) → settings record`; instance settings live under `INSTANCE`.
 pub const SETTINGS: TableDefinition<&[u8], &[u8]> = TableDefinition::new(name::SETTINGS);
 
+// Tickets (`crate::store::tickets`). Every key ends with the ticket number, and every index
+// entry is written in the same transaction as the record by `tickets` alone. Timestamps in
+// keys are microseconds with the sign bit flipped, so they sort as signed numbers. "None"
+// ids (no assignee, priority, topic) are stored as 0, which no real id uses.
+
+/// `(tenant, number) → TicketRecord`, trashed tickets included. Also the "by number" index:
+/// newest first is a reverse scan.
+pub const TICKETS: TableDefinition<&[u8], &[u8]> = TableDefinition::new(name::TICKETS);
+
+/// `(tenant, number, seq) → MessageRecord`: a ticket's thread in order.
+pub const TICKET_MESSAGES: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new(name::TICKET_MESSAGES);
+
+/// `(tenant, number, seq) → HistoryRecord`: a ticket's changes in order.
+pub const TICKET_HISTORY: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new(name::TICKET_HISTORY);
+
+/// `(tenant, status, waiting since, number) → ()`: a tab, longest waiting first.
+pub const TICKET_BY_STATUS_WAIT: TableDefinition<&[u8], ()> =
+    TableDefinition::new(name::TICKET_BY_STATUS_WAIT);
+
+/// `(tenant, status, priority rank, waiting since, number) → ()`: a tab, most urgent first.
+/// The rank is a snapshot kept in the ticket record (see `tickets::TicketIndexKeys`).
+pub const TICKET_BY_STATUS_PRIORITY: TableDefinition<&[u8], ()> =
+    TableDefinition::new(name::TICKET_BY_STATUS_PRIORITY);
+
+/// `(tenant, created, number) → ()` for tickets not in the trash.
+pub const TICKET_BY_CREATED: TableDefinition<&[u8], ()> =
+    TableDefinition::new(name::TICKET_BY_CREATED);
+
+/// `(tenant, updated, number) → ()` for tickets not in the trash.
+pub const TICKET_BY_UPDATED: TableDefinition<&[u8], ()> =
+    TableDefinition::new(name::TICKET_BY_UPDATED);
+
+/// `(tenant, lower-cased customer name snapshot, number) → ()` for tickets not in the trash.
+pub const TICKET_BY_CUSTOMER_NAME: TableDefinition<&[u8], ()> =
+    TableDefinition::new(name::TICKET_BY_CUSTOMER_NAME);
+
+/// `(tenant, status, number) → ()` for tickets not in the trash.
+pub const TICKET_BY_STATUS: TableDefinition<&[u8], ()> =
+    TableDefinition::new(name::TICKET_BY_STATUS);
+
+/// `(tenant, priority rank snapshot, number) → ()` for tickets not in the trash: sorting.
+pub const TICKET_BY_PRIORITY: TableDefinition<&[u8], ()> =
+    TableDefinition::new(name::TICKET_BY_PRIORITY);
+
+/// `(tenant, priority id, number) → ()` for tickets not in the trash: filtering and finding
+/// the tickets to re-rank when a priority's rank changes, whatever their rank snapshot.
+pub const TICKET_BY_PRIORITY_ID: TableDefinition<&[u8], ()> =
+    TableDefinition::new(name::TICKET_BY_PRIORITY_ID);
+
+/// `(tenant, customer, number) → ()` for tickets not in the trash.
+pub const TICKET_BY_CUSTOMER: TableDefinition<&[u8], ()> =
+    TableDefinition::new(name::TICKET_BY_CUSTOMER);
+
+/// `(tenant, assignee, number) → ()` for tickets not in the trash.
+pub const TICKET_BY_ASSIGNEE: TableDefinition<&[u8], ()> =
+    TableDefinition::new(name::TICKET_BY_ASSIGNEE);
+
+/// `(tenant, topic, number) → ()` for tickets not in the trash.
+pub const TICKET_BY_TOPIC: TableDefinition<&[u8], ()> = TableDefinition::new(name::TICKET_BY_TOPIC);
+
+/// `(tenant, number) → ()` for trashed tickets, which are in no other index.
+pub const TICKET_TRASH: TableDefinition<&[u8], ()> = TableDefinition::new(name::TICKET_TRASH);
+
+/// `(tenant, bucket) → count`: tickets per status (bucket = `Status::as_u8`) outside the
+/// trash, and in the trash (bucket 255). Rows at zero are removed.
+pub const TICKET_COUNTS: TableDefinition<&[u8], u64> = TableDefinition::new(name::TICKET_COUNTS);
+
+/// `(tenant, SHA-256) → references`: how many message attachments of the tenant name the
+/// blob; under `INSTANCE` the sum over all tenants, since blobs are shared by content.
+pub const ATTACHMENT_REFS: TableDefinition<&[u8], u64> =
+    TableDefinition::new(name::ATTACHMENT_REFS);
+
+/// `(INSTANCE, seq) → OutboxRecord`: searchable changes for the search indexer, in commit
+/// order; `seq` comes from the `outbox` sequence, so it never repeats after a trim.
+pub const OUTBOX: TableDefinition<&[u8], &[u8]> = TableDefinition::new(name::OUTBOX);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +223,30 @@ mod tests {
         let declared = [
             (META.name(), name::META),
             (SEQUENCES.name(), name::SEQUENCES),
+            (TICKETS.name(), name::TICKETS),
+            (TICKET_MESSAGES.name(), name::TICKET_MESSAGES),
+            (TICKET_HISTORY.name(), name::TICKET_HISTORY),
+            (TICKET_BY_STATUS_WAIT.name(), name::TICKET_BY_STATUS_WAIT),
+            (
+                TICKET_BY_STATUS_PRIORITY.name(),
+                name::TICKET_BY_STATUS_PRIORITY,
+            ),
+            (TICKET_BY_CREATED.name(), name::TICKET_BY_CREATED),
+            (TICKET_BY_UPDATED.name(), name::TICKET_BY_UPDATED),
+            (
+                TICKET_BY_CUSTOMER_NAME.name(),
+                name::TICKET_BY_CUSTOMER_NAME,
+            ),
+            (TICKET_BY_STATUS.name(), name::TICKET_BY_STATUS),
+            (TICKET_BY_PRIORITY.name(), name::TICKET_BY_PRIORITY),
+            (TICKET_BY_PRIORITY_ID.name(), name::TICKET_BY_PRIORITY_ID),
+            (TICKET_BY_CUSTOMER.name(), name::TICKET_BY_CUSTOMER),
+            (TICKET_BY_ASSIGNEE.name(), name::TICKET_BY_ASSIGNEE),
+            (TICKET_BY_TOPIC.name(), name::TICKET_BY_TOPIC),
+            (TICKET_TRASH.name(), name::TICKET_TRASH),
+            (TICKET_COUNTS.name(), name::TICKET_COUNTS),
+            (ATTACHMENT_REFS.name(), name::ATTACHMENT_REFS),
+            (OUTBOX.name(), name::OUTBOX),
         ];
         for (definition, constant) in declared {
             assert_eq!(definition, constant);

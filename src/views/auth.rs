@@ -135,10 +135,13 @@ pub fn setup(ctx: &PageCtx, v: &SetupForm, errors: &FormErrors) -> Markup {
 }
 
 /// The page an invitation link opens. Posts back to the address it was opened with.
+/// `existing` is true when the email already has an account (a supporter serving several
+/// organisations): then only that account's password is asked, to prove it is theirs.
 pub fn accept_invitation(
     ctx: &PageCtx,
     tenant_name: &str,
     email: &str,
+    existing: bool,
     v: &InvitationForm,
     errors: &FormErrors,
 ) -> Markup {
@@ -153,13 +156,18 @@ pub fn accept_invitation(
                 (error_summary(ctx, errors))
                 form method="post" action=(ctx.current_path) {
                     (csrf_field(ctx))
-                    (field(ctx, errors, "name", InputKind::Text, &v.name, true))
-                    (field_with(ctx, errors, "password", InputKind::NewPassword, "", FieldOpts {
-                        required: true,
-                        hint_key: Some("hint.password"),
-                        ..FieldOpts::default()
-                    }))
-                    (field(ctx, errors, "password_confirm", InputKind::NewPassword, "", true))
+                    @if existing {
+                        p { (ctx.t("invitation.existing")) }
+                        (field(ctx, errors, "password", InputKind::Password, "", true))
+                    } @else {
+                        (field(ctx, errors, "name", InputKind::Text, &v.name, true))
+                        (field_with(ctx, errors, "password", InputKind::NewPassword, "", FieldOpts {
+                            required: true,
+                            hint_key: Some("hint.password"),
+                            ..FieldOpts::default()
+                        }))
+                        (field(ctx, errors, "password_confirm", InputKind::NewPassword, "", true))
+                    }
                     div.actions { button type="submit" { (ctx.t("invitation.button")) } }
                 }
             }
@@ -328,13 +336,20 @@ mod tests {
         let v = InvitationForm::default();
         let mut errors = FormErrors::new();
         errors.add("password_confirm", "password_mismatch");
-        let html =
-            accept_invitation(&ctx(Lang::De), "<i>Acme</i>", "x@y.de", &v, &errors).into_string();
+        let html = accept_invitation(&ctx(Lang::De), "<i>Acme</i>", "x@y.de", false, &v, &errors)
+            .into_string();
         assert!(html.contains("&lt;i&gt;Acme&lt;/i&gt;"));
         assert!(html.contains("Die Passwörter stimmen nicht überein"));
         assert_labelled(&html);
-        let html = accept_invitation(&ctx(Lang::En), "Acme", "x@y.de", &v, &FormErrors::new())
-            .into_string();
+        let html = accept_invitation(
+            &ctx(Lang::En),
+            "Acme",
+            "x@y.de",
+            false,
+            &v,
+            &FormErrors::new(),
+        )
+        .into_string();
         assert!(html.contains("Accept invitation"));
         let html = invitation_invalid(&ctx(Lang::En)).into_string();
         assert!(html.contains("href=\"/login\""));

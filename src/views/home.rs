@@ -6,7 +6,8 @@ use super::{PageCtx, layout};
 
 /// `ca_fingerprint` is shown when the server runs on its generated certificate authority,
 /// so a person can compare it with what their browser shows before trusting it.
-pub fn home(ctx: &PageCtx, ca_fingerprint: Option<&str>) -> Markup {
+/// `setup_pending` is true while no operator exists yet.
+pub fn home(ctx: &PageCtx, ca_fingerprint: Option<&str>, setup_pending: bool) -> Markup {
     let title = ctx.t("home.title");
     layout::page(
         ctx,
@@ -14,6 +15,9 @@ pub fn home(ctx: &PageCtx, ca_fingerprint: Option<&str>) -> Markup {
         html! {
             h1 { (title) }
             p.lead { (ctx.t("home.lead")) }
+            @if setup_pending {
+                p.card.notice role="status" { (ctx.t("home.setup_pending")) }
+            }
             @if let Some(fingerprint) = ca_fingerprint {
                 section.card.notice aria-labelledby="trust-title" {
                     h2 #trust-title { (ctx.t("home.trust_title")) }
@@ -36,7 +40,7 @@ mod tests {
 
     #[test]
     fn home_offers_the_ca_with_its_fingerprint() {
-        let html = home(&ctx(Lang::En), Some("AB:CD")).into_string();
+        let html = home(&ctx(Lang::En), Some("AB:CD"), true).into_string();
         assert!(html.contains("Welcome to Supportbox"));
         assert!(html.contains("AB:CD"));
         assert!(html.contains("href=\"/ca.pem\""));
@@ -44,7 +48,7 @@ mod tests {
 
     #[test]
     fn home_without_generated_ca_has_no_trust_section() {
-        let html = home(&ctx(Lang::De), None).into_string();
+        let html = home(&ctx(Lang::De), None, false).into_string();
         assert!(html.contains("Willkommen bei Supportbox"));
         assert!(!html.contains("trust-title"));
     }

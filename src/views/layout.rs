@@ -22,12 +22,15 @@ pub fn nav_items(ctx: &PageCtx) -> Vec<NavItem> {
     let mut items = Vec::new();
     match &user.tenant {
         Some(tenant) => {
-            items.push(item(format!("/t/{}/", tenant.slug), "nav.home"));
+            let base = format!("/t/{}", tenant.slug);
+            items.push(item(format!("{base}/"), "nav.home"));
+            items.push(item(format!("{base}/my"), "nav.my_requests"));
             if tenant.role.is_staff() {
-                items.push(item(
-                    format!("/t/{}/settings/", tenant.slug),
-                    "nav.administration",
-                ));
+                items.push(item(format!("{base}/queue/new"), "nav.requests"));
+            }
+            items.push(item(format!("{base}/search"), "nav.search"));
+            if tenant.role.is_staff() {
+                items.push(item(format!("{base}/settings/"), "nav.administration"));
             }
         }
         None => items.push(item("/".to_owned(), "nav.home")),
@@ -51,6 +54,9 @@ pub fn page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
                 meta name="color-scheme" content="light";
                 title { (title) " · " (app_name) }
                 link rel="stylesheet" href=(ctx.asset("css/app.css"));
+                // htmx must not inject a <style> (the CSP forbids inline styles) nor eval.
+                meta name="htmx-config" content=r#"{"includeIndicatorStyles":false,"allowEval":false}"#;
+                script src=(ctx.asset("vendor/htmx.min.js")) defer {}
                 script src=(ctx.asset("js/app.js")) defer {}
             }
             body {

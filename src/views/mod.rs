@@ -9,9 +9,12 @@ pub mod errors;
 pub mod forms;
 pub mod home;
 pub mod layout;
+pub mod markdown;
 pub mod parts;
+pub mod search;
 pub mod settings;
 pub mod tenant;
+pub mod tickets;
 pub mod time;
 
 pub use data::{

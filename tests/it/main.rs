@@ -2,7 +2,10 @@
 //! plus a smoke test that runs the compiled binary.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod admin;
+mod api;
 mod auth;
+mod escaping;
 mod shell;
 mod smoke;
 mod support;

@@ -163,7 +163,8 @@ fn bad_input_stops_the_start_with_one_line_and_changes_nothing() {
     let config = dir.path().join("bad.toml");
     std::fs::write(&config, "https_adr = \"127.0.0.1:1\"\n").unwrap();
     let missing_cert = dir.path().join("missing.pem");
-    let cases: Vec<(Vec<String>, Vec<(&str, String)>, &str)> = vec![
+    type Case<'a> = (Vec<String>, Vec<(&'a str, String)>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             vec!["--https-addr".into(), busy_addr.clone()],
             vec![],

@@ -48,6 +48,10 @@ pub fn password_hash() -> String {
         .clone()
 }
 
+/// Form fields as (name, value) pairs.
+#[allow(dead_code)]
+pub type Fields<'a> = Vec<(&'a str, &'a str)>;
+
 /// One named person of the fixtures.
 #[derive(Debug, Clone)]
 pub struct Person {
@@ -133,7 +137,8 @@ async fn create_fixtures(store: &Store, now: jiff::Timestamp) -> Fixtures {
                 must_change_password: false,
                 operator,
             };
-            let op = accounts::create_account(w, new("otto@example.org", "Otto Operator", true), now)?;
+            let op =
+                accounts::create_account(w, new("otto@example.org", "Otto Operator", true), now)?;
             let operator = Person {
                 id: op.id,
                 email: op.email,
@@ -171,8 +176,12 @@ async fn create_fixtures(store: &Store, now: jiff::Timestamp) -> Fixtures {
                     customers: [people[3].clone(), people[4].clone()],
                 });
             }
-            let globex = tenants.pop().ok_or(supportbox::store::StoreError::NotFound)?;
-            let acme = tenants.pop().ok_or(supportbox::store::StoreError::NotFound)?;
+            let globex = tenants
+                .pop()
+                .ok_or(supportbox::store::StoreError::NotFound)?;
+            let acme = tenants
+                .pop()
+                .ok_or(supportbox::store::StoreError::NotFound)?;
             Ok(Fixtures {
                 operator,
                 acme,
@@ -360,8 +369,7 @@ impl TestApp {
     /// Moves the clock on.
     #[allow(dead_code)]
     pub fn advance_minutes(&self, minutes: i64) {
-        self.clock
-            .advance(jiff::SignedDuration::from_mins(minutes));
+        self.clock.advance(jiff::SignedDuration::from_mins(minutes));
     }
 }
 

@@ -1,0 +1,428 @@
+//! Lists of tickets: the supporter tabs, Ticket management, "My requests", search, and
+//! the customer picker. Lists read redb indexes; only free text goes to the search index.
+
+use jiff::Timestamp;
+
+use super::admin::not_found;
+use super::{Checks, ServiceError, ServiceResult, Services};
+use crate::domain::caller::Caller;
+use crate::domain::ids::{AccountId, PriorityId, TopicId};
+use crate::domain::model::{Account, Membership};
+use crate::domain::read::{HitPlace, RowPage, SearchHit, SearchOutcome, TabCounts, TicketRow};
+use crate::domain::role::Role;
+use crate::domain::ticket::{Status, Tab, Ticket};
+use crate::domain::validate::{self, MAX_NAME_CHARS};
+use crate::search::{HitKind, Scope, SearchQuery};
+use crate::store::access::Tx;
+use crate::store::accounts::{self as store_accounts, NewAccount};
+use crate::store::tickets::{
+    self as store_tickets, Cursor, ListPage, ListQuery, SortKey, TabOrder,
+};
+use crate::store::{StoreError, catalog as store_catalog};
+
+pub const PAGE_SIZE: usize = 50;
+/// Free-text filters consider at most this many best hits.
+const SEARCH_LIMIT: usize = 1_000;
+
+/// Ticket management filters, already parsed from the URL.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub text: String,
+    pub statuses: Vec<Status>,
+    pub number: Option<u64>,
+    pub customer: Option<AccountId>,
+    pub priority: Option<PriorityId>,
+    /// `Some(None)` = unassigned.
+    pub assignee: Option<Option<AccountId>>,
+    pub topic: Option<TopicId>,
+    pub created_from: Option<Timestamp>,
+    pub created_to: Option<Timestamp>,
+    pub sort: SortKey,
+    pub descending: bool,
+    pub cursor: Option<String>,
+}
+
+fn decode_cursor(cursor: Option<&str>) -> ServiceResult<Option<Cursor>> {
+    match cursor.filter(|c| !c.is_empty()) {
+        None => Ok(None),
+        Some(c) => Cursor::decode(c)
+            .map(Some)
+            .map_err(|_| ServiceError::invalid("after", "invalid_choice")),
+    }
+}
+
+/// Turns a page of tickets into rows with names, in one read transaction.
+fn rows(r: &impl Tx, tickets: Vec<Ticket>) -> Result<Vec<TicketRow>, StoreError> {
+    let mut out = Vec::with_capacity(tickets.len());
+    let mut priorities = Vec::new();
+    let mut topics = Vec::new();
+    if let Some(first) = tickets.first() {
+        priorities = store_catalog::list_priorities(r, first.tenant)?;
+        topics = store_catalog::list_topics(r, first.tenant)?;
+    }
+    for ticket in tickets {
+        let customer_name = store_accounts::get_account(r, ticket.customer)?
+            .map(|a| a.name)
+            .unwrap_or_default();
+        let assignee_name = match ticket.assignee {
+            Some(a) => store_accounts::get_account(r, a)?.map(|a| a.name),
+            None => None,
+        };
+        out.push(TicketRow {
+            priority: ticket
+                .priority
+                .and_then(|p| priorities.iter().find(|x| x.id == p).cloned()),
+            topic_name: ticket
+                .topic
+                .and_then(|t| topics.iter().find(|x| x.id == t).map(|x| x.name.clone())),
+            customer_name,
+            assignee_name,
+            ticket,
+        });
+    }
+    Ok(out)
+}
+
+fn page(r: &impl Tx, p: ListPage) -> Result<RowPage, StoreError> {
+    Ok(RowPage {
+        next: p.next.map(|c| c.encode()),
+        truncated: p.scanned_limit_hit,
+        rows: rows(r, p.tickets)?,
+    })
+}
+
+impl Services {
+    pub async fn tab_counts(&self, caller: &Caller) -> ServiceResult<TabCounts> {
+        if !caller.role.is_staff() {
+            return Err(ServiceError::NotFound);
+        }
+        let tenant = caller.tenant;
+        let (counts, trash) = self
+            .store
+            .read(move |r| {
+                Ok((
+                    store_tickets::tab_counts(r, tenant)?,
+                    store_tickets::trash_count(r, tenant)?,
+                ))
+            })
+            .await?;
+        Ok(TabCounts {
+            new: counts[Status::New.as_u8() as usize],
+            customer_waiting: counts[Status::Open.as_u8() as usize],
+            support_waiting: counts[Status::Waiting.as_u8() as usize],
+            resolved: counts[Status::Resolved.as_u8() as usize],
+            closed: counts[Status::Closed.as_u8() as usize],
+            trash,
+        })
+    }
+
+    pub async fn tab(
+        &self,
+        caller: &Caller,
+        tab: Tab,
+        order: TabOrder,
+        cursor: Option<&str>,
+    ) -> ServiceResult<RowPage> {
+        if !caller.role.is_staff() {
+            return Err(ServiceError::NotFound);
+        }
+        let cursor = decode_cursor(cursor)?;
+        let tenant = caller.tenant;
+        Ok(self
+            .store
+            .read(move |r| {
+                page(
+                    r,
+                    store_tickets::tab_page(
+                        r,
+                        tenant,
+                        tab.status(),
+                        order,
+                        cursor.as_ref(),
+                        PAGE_SIZE,
+                    )?,
+                )
+            })
+            .await?)
+    }
+
+    /// The trash, for tenant admins (restore or purge).
+    pub async fn trash(&self, caller: &Caller, cursor: Option<&str>) -> ServiceResult<RowPage> {
+        if caller.role != Role::TenantAdmin {
+            return Err(ServiceError::NotFound);
+        }
+        let cursor = decode_cursor(cursor)?;
+        let tenant = caller.tenant;
+        Ok(self
+            .store
+            .read(move |r| {
+                page(
+                    r,
+                    store_tickets::trash_page(r, tenant, cursor.as_ref(), PAGE_SIZE)?,
+                )
+            })
+            .await?)
+    }
+
+    /// Ticket management: every ticket of the tenant, filtered and sorted.
+    pub async fn manage(&self, caller: &Caller, filter: ListFilter) -> ServiceResult<RowPage> {
+        if !caller.role.is_staff() {
+            return Err(ServiceError::NotFound);
+        }
+        let numbers = if filter.text.trim().is_empty() {
+            None
+        } else {
+            let q = SearchQuery {
+                tenant: caller.tenant,
+                scope: Scope::Staff,
+                text: filter.text.clone(),
+                limit: SEARCH_LIMIT,
+            };
+            let index = self.search.clone();
+            Some(
+                tokio::task::spawn_blocking(move || index.search_numbers(&q))
+                    .await
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?,
+            )
+        };
+        let query = ListQuery {
+            statuses: filter.statuses,
+            number: filter.number,
+            customer: filter.customer,
+            assignee: filter.assignee,
+            priority: filter.priority,
+            topic: filter.topic,
+            created_from: filter.created_from,
+            created_to: filter.created_to,
+            numbers,
+            sort: filter.sort,
+            descending: filter.descending,
+            cursor: decode_cursor(filter.cursor.as_deref())?,
+            limit: PAGE_SIZE,
+        };
+        let tenant = caller.tenant;
+        Ok(self
+            .store
+            .read(move |r| page(r, store_tickets::list_tickets(r, tenant, &query)?))
+            .await?)
+    }
+
+    /// "My requests": the caller's own tickets (as the customer).
+    pub async fn my_requests(
+        &self,
+        caller: &Caller,
+        mut filter: ListFilter,
+    ) -> ServiceResult<RowPage> {
+        filter.customer = Some(caller.account);
+        filter.assignee = None;
+        let numbers = if filter.text.trim().is_empty() {
+            None
+        } else {
+            let q = SearchQuery {
+                tenant: caller.tenant,
+                scope: Scope::Customer(caller.account),
+                text: filter.text.clone(),
+                limit: SEARCH_LIMIT,
+            };
+            let index = self.search.clone();
+            Some(
+                tokio::task::spawn_blocking(move || index.search_numbers(&q))
+                    .await
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?,
+            )
+        };
+        let query = ListQuery {
+            statuses: filter.statuses,
+            number: filter.number,
+            customer: filter.customer,
+            numbers,
+            sort: filter.sort,
+            descending: filter.descending,
+            cursor: decode_cursor(filter.cursor.as_deref())?,
+            limit: PAGE_SIZE,
+            ..ListQuery::default()
+        };
+        let tenant = caller.tenant;
+        Ok(self
+            .store
+            .read(move |r| page(r, store_tickets::list_tickets(r, tenant, &query)?))
+            .await?)
+    }
+
+    /// Free-text search over everything the caller may see.
+    pub async fn search_tickets(
+        &self,
+        caller: &Caller,
+        text: &str,
+    ) -> ServiceResult<SearchOutcome> {
+        if text.trim().is_empty() {
+            return Ok(SearchOutcome::default());
+        }
+        let scope = if caller.role.is_staff() {
+            Scope::Staff
+        } else {
+            Scope::Customer(caller.account)
+        };
+        let q = SearchQuery {
+            tenant: caller.tenant,
+            scope,
+            text: text.chars().take(500).collect(),
+            limit: 50,
+        };
+        let index = self.search.clone();
+        let rebuilding = index.is_rebuilding();
+        let results = tokio::task::spawn_blocking(move || index.search(&q))
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let caller = caller.clone();
+        let hits = self
+            .store
+            .read(move |r| {
+                let mut hits = Vec::new();
+                for hit in results.hits {
+                    // The index may lag behind a just-trashed ticket; redb decides.
+                    let Ok(ticket) = super::tickets::visible_ticket(r, &caller, hit.number) else {
+                        continue;
+                    };
+                    if ticket.deleted.is_some() {
+                        continue;
+                    }
+                    hits.push(SearchHit {
+                        number: hit.number,
+                        subject: ticket.subject,
+                        status: ticket.status,
+                        place: match hit.kind {
+                            HitKind::Ticket => HitPlace::Ticket,
+                            HitKind::Message { seq } => HitPlace::Message { seq },
+                        },
+                        snippet: hit.snippet.text,
+                        highlights: hit.snippet.highlights,
+                    });
+                }
+                Ok(hits)
+            })
+            .await?;
+        Ok(SearchOutcome { hits, rebuilding })
+    }
+
+    /// Customers of the tenant whose name, email or phone contains `q` (the picker).
+    pub async fn find_customers(&self, caller: &Caller, q: &str) -> ServiceResult<Vec<Account>> {
+        if !caller.role.is_staff() {
+            return Err(ServiceError::NotFound);
+        }
+        let needle = q.trim().to_lowercase();
+        if needle.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tenant = caller.tenant;
+        Ok(self
+            .store
+            .read(move |r| {
+                let mut found = Vec::new();
+                for m in store_accounts::members_of_tenant(r, tenant)? {
+                    if m.disabled {
+                        continue;
+                    }
+                    if let Some(a) = store_accounts::get_account(r, m.account)?
+                        && (a.name.to_lowercase().contains(&needle)
+                            || a.email.contains(&needle)
+                            || a.phone.replace(' ', "").contains(&needle.replace(' ', "")))
+                    {
+                        found.push(a);
+                        if found.len() >= 20 {
+                            break;
+                        }
+                    }
+                }
+                found.sort_by_key(|a| a.name.to_lowercase());
+                Ok(found)
+            })
+            .await?)
+    }
+
+    /// A member of the tenant the caller may file a ticket for.
+    pub async fn tenant_member(
+        &self,
+        caller: &Caller,
+        account: AccountId,
+    ) -> ServiceResult<Account> {
+        if !caller.role.is_staff() {
+            return Err(ServiceError::NotFound);
+        }
+        let tenant = caller.tenant;
+        self.store
+            .read(move |r| {
+                let member =
+                    store_accounts::get_membership(r, tenant, account)?.filter(|m| !m.disabled);
+                match member {
+                    Some(_) => store_accounts::get_account(r, account),
+                    None => Ok(None),
+                }
+            })
+            .await?
+            .ok_or(ServiceError::NotFound)
+    }
+
+    /// Adds a customer while filing a ticket on the phone: no password yet (they can be
+    /// invited later); an existing account of that email becomes a customer here.
+    pub async fn add_customer(
+        &self,
+        caller: &Caller,
+        name: &str,
+        email: &str,
+        phone: &str,
+    ) -> ServiceResult<Account> {
+        if !caller.role.is_staff() {
+            return Err(ServiceError::NotFound);
+        }
+        let mut checks = Checks::default();
+        let name = checks.check(validate::name("new_name", name, MAX_NAME_CHARS));
+        let email = checks.check(validate::email("new_email", email));
+        let phone = checks.check(validate::phone("new_phone", phone));
+        checks.finish()?;
+        let (Some(name), Some(email), Some(phone)) = (name, email, phone) else {
+            return Err(ServiceError::Internal(
+                "validated values missing".to_owned(),
+            ));
+        };
+        let now = self.now();
+        let tenant = caller.tenant;
+        self.store
+            .write(move |w| {
+                let account = match store_accounts::account_by_email(w, &email)? {
+                    Some(a) => a,
+                    None => store_accounts::create_account(
+                        w,
+                        NewAccount {
+                            email: email.clone(),
+                            name: name.clone(),
+                            phone: phone.clone(),
+                            lang: None,
+                            password_hash: String::new(),
+                            must_change_password: false,
+                            operator: false,
+                        },
+                        now,
+                    )?,
+                };
+                if store_accounts::get_membership(w, tenant, account.id)?.is_none() {
+                    store_accounts::put_membership(
+                        w,
+                        &Membership {
+                            tenant,
+                            account: account.id,
+                            role: Role::Customer,
+                            disabled: false,
+                            created_at: now,
+                        },
+                    )?;
+                }
+                Ok(account)
+            })
+            .await
+            .map_err(not_found)
+    }
+}

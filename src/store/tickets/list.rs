@@ -1,0 +1,1215 @@
+//! Listing tickets: the supporter tabs, ticket management, a customer's tickets, the trash.
+//!
+//! Every listing is keyset-paginated over a total order of byte keys (its "positions"):
+//! the keys of the index that sorts it, which all end with the ticket number, so ties
+//! fall back to number order. A [`Cursor`] names a position and whether the page goes
+//! after it (next) or before it (previous); it only resumes, it never grants anything.
+//!
+//! # How ticket management answers a [`ListQuery`]
+//!
+//! 1. `number` set: one point read.
+//! 2. `numbers` set (free-text hits, already of this tenant): those tickets only, filtered
+//!    and sorted in memory. At most [`SCAN_LIMIT`] of them are considered (the first ones
+//!    given); more sets `scanned_limit_hit`. Sorting by number loads only what the page
+//!    needs; other sorts load all of them, so searches should pass ≤ [`IN_MEMORY_LIMIT`].
+//! 3. Otherwise the equality filters (customer, assignee, priority, topic, and the status
+//!    set) are sized: statuses exactly from the kept counts, the others by counting their
+//!    index entries up to [`IN_MEMORY_LIMIT`] + 1. Then:
+//!    * sorted by number and some filter index is (tenant, value, number)-ordered (any of
+//!      the four, or a single status): walk the smallest such index in number order. Exact
+//!      and as short as the filter allows;
+//!    * else, if the smallest filter set holds ≤ [`IN_MEMORY_LIMIT`] tickets: read that set,
+//!      filter and sort it in memory (bounded by the limit);
+//!    * else walk the sort's own index in the requested direction (only the requested
+//!      statuses' ranges when sorting by status; only the created range when sorting by
+//!      created). Other equality filters are checked by a point probe into their index
+//!      before a record is read, so rejected entries cost one lookup, not a decode.
+//!
+//!    A walk stops after limit + 1 matches or after [`SCAN_LIMIT`] index entries; then the
+//!    page says `scanned_limit_hit` and its `next` cursor continues the walk where it
+//!    stopped ("refine the filter, or look further"). Because every set that is
+//!    walked is larger than [`IN_MEMORY_LIMIT`], an independent filter matches at least
+//!    that share of the tenant, so a page usually needs a few thousand entries at most; the
+//!    limit bites only when filters are combined or correlate with the sort order.
+//!
+//! The customer-name sort keeps no names in cursors (they end up in URLs and logs): its
+//! cursor holds the ticket number, and resuming reads that ticket's indexed name.
+
+use std::fmt;
+use std::ops::Bound;
+use std::str::FromStr;
+
+use jiff::Timestamp;
+use redb::{AccessGuard, ReadableTable, StorageError};
+
+use super::indexes::{Index, number_of, status_code, ticket_key, time_key};
+use super::{Stored, decode_stored, ticket_counts};
+use crate::domain::ids::{AccountId, PriorityId, TenantId, TopicId};
+use crate::domain::ticket::{Status, Ticket};
+use crate::store::access::{Tx, dangling};
+use crate::store::error::StoreError;
+use crate::store::keys::{Key, KeyError, KeyReader, PrefixRange};
+use crate::store::tables::{TICKETS, name};
+
+/// Most index entries (or records) one page examines.
+pub const SCAN_LIMIT: usize = 20_000;
+/// Largest filter set that is sorted in memory rather than walked in sort order.
+pub const IN_MEMORY_LIMIT: usize = 1_000;
+/// Largest page; bigger `limit`s are cut to it (and 0 counts as 1).
+pub const MAX_PAGE: usize = 500;
+
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    scan: usize,
+    in_memory: usize,
+}
+
+const LIMITS: Limits = Limits {
+    scan: SCAN_LIMIT,
+    in_memory: IN_MEMORY_LIMIT,
+};
+
+/// The order of a supporter tab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TabOrder {
+    /// Longest waiting first.
+    Hot,
+    /// Most urgent priority first, then longest waiting.
+    Priority,
+    /// Newest ticket first.
+    Newest,
+}
+
+/// The column ticket management sorts by; ties go by number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SortKey {
+    #[default]
+    Number,
+    Created,
+    Updated,
+    /// The customer's name, ignoring case.
+    Customer,
+    /// In `Status::as_u8` order (new, open, waiting, resolved, closed).
+    Status,
+    /// Most urgent first when ascending.
+    Priority,
+}
+
+/// A ticket-management query. The default lists every ticket outside the trash by number,
+/// oldest first; set `descending` for newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListQuery {
+    /// Any of these; empty = every status (never the trash, see [`trash_page`]).
+    pub statuses: Vec<Status>,
+    pub number: Option<u64>,
+    pub customer: Option<AccountId>,
+    /// `Some(None)` = unassigned.
+    pub assignee: Option<Option<AccountId>>,
+    pub priority: Option<PriorityId>,
+    pub topic: Option<TopicId>,
+    /// Created at or after.
+    pub created_from: Option<Timestamp>,
+    /// Created before (exclusive: pass the start of the day after the last one shown).
+    pub created_to: Option<Timestamp>,
+    /// Restricts to these numbers: the hits of a free-text search of this tenant.
+    pub numbers: Option<Vec<u64>>,
+    pub sort: SortKey,
+    pub descending: bool,
+    /// A cursor of a page of this listing; one of another listing (sort, direction, tenant)
+    /// is ignored, so the first page is shown.
+    pub cursor: Option<Cursor>,
+    pub limit: usize,
+}
+
+impl ListQuery {
+    fn matches(&self, t: &Ticket) -> bool {
+        t.deleted.is_none()
+            && (self.statuses.is_empty() || self.statuses.contains(&t.status))
+            && self.customer.is_none_or(|c| t.customer == c)
+            && self.assignee.is_none_or(|a| t.assignee == a)
+            && self.priority.is_none_or(|p| t.priority == Some(p))
+            && self.topic.is_none_or(|x| t.topic == Some(x))
+            && self.created_from.is_none_or(|f| t.created_at >= f)
+            && self.created_to.is_none_or(|e| t.created_at < e)
+    }
+
+    /// The filters with a `(tenant, value, number)` index, as (index, prefix).
+    fn equality_filters(&self, tenant: TenantId) -> Vec<(Index, Key)> {
+        let under = |v: u64| Key::tenant(tenant.0).u64(v);
+        let mut out = Vec::new();
+        if let Some(c) = self.customer {
+            out.push((Index::Customer, under(c.0)));
+        }
+        if let Some(a) = self.assignee {
+            out.push((Index::Assignee, under(a.map_or(0, |a| a.0))));
+        }
+        if let Some(p) = self.priority {
+            out.push((Index::PriorityId, under(p.0)));
+        }
+        if let Some(x) = self.topic {
+            out.push((Index::Topic, under(x.0)));
+        }
+        out
+    }
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListPage {
+    pub tickets: Vec<Ticket>,
+    /// The page after this one, if there may be one.
+    pub next: Option<Cursor>,
+    /// The page before this one, if this is not the first.
+    pub prev: Option<Cursor>,
+    /// The page stopped after [`SCAN_LIMIT`] entries with fewer matches than asked for:
+    /// there may be more further on (`next` continues); the filter is worth refining.
+    pub scanned_limit_hit: bool,
+}
+
+/// A listing, as recorded in a cursor so that one listing's cursor never steers another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Listing {
+    Sort(SortKey),
+    Tab(TabOrder),
+    Trash,
+}
+
+/// What a cursor key component may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Any,
+    Status,
+    Rank,
+}
+
+impl Listing {
+    const ALL: [Listing; 10] = [
+        Listing::Sort(SortKey::Number),
+        Listing::Sort(SortKey::Created),
+        Listing::Sort(SortKey::Updated),
+        Listing::Sort(SortKey::Customer),
+        Listing::Sort(SortKey::Status),
+        Listing::Sort(SortKey::Priority),
+        Listing::Tab(TabOrder::Hot),
+        Listing::Tab(TabOrder::Priority),
+        Listing::Tab(TabOrder::Newest),
+        Listing::Trash,
+    ];
+
+    /// Stable: part of every cursor handed out.
+    fn tag(self) -> u8 {
+        match self {
+            Listing::Sort(SortKey::Number) => 1,
+            Listing::Sort(SortKey::Created) => 2,
+            Listing::Sort(SortKey::Updated) => 3,
+            Listing::Sort(SortKey::Customer) => 4,
+            Listing::Sort(SortKey::Status) => 5,
+            Listing::Sort(SortKey::Priority) => 6,
+            Listing::Tab(TabOrder::Hot) => 16,
+            Listing::Tab(TabOrder::Priority) => 17,
+            Listing::Tab(TabOrder::Newest) => 18,
+            Listing::Trash => 32,
+        }
+    }
+
+    /// The components of a cursor key after the tenant; the last is the ticket number.
+    fn shape(self) -> &'static [Part] {
+        use Part::{Any, Rank, Status};
+        match self {
+            Listing::Sort(SortKey::Number | SortKey::Customer) | Listing::Trash => &[Any],
+            Listing::Sort(SortKey::Created | SortKey::Updated) => &[Any, Any],
+            Listing::Sort(SortKey::Status) | Listing::Tab(TabOrder::Newest) => &[Status, Any],
+            Listing::Sort(SortKey::Priority) => &[Rank, Any],
+            Listing::Tab(TabOrder::Hot) => &[Status, Any, Any],
+            Listing::Tab(TabOrder::Priority) => &[Status, Rank, Any, Any],
+        }
+    }
+}
+
+/// Why a cursor string was refused. Cursors come from URLs: treat this as a bad request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CursorError {
+    #[error("the page cursor is too long")]
+    TooLong,
+    #[error("the page cursor is not hexadecimal")]
+    NotHex,
+    #[error("the page cursor is not one this version issues")]
+    Malformed,
+}
+
+const CURSOR_VERSION: u8 = 1;
+const FLAG_DESCENDING: u8 = 1;
+const FLAG_BEFORE: u8 = 2;
+/// Version, tag, flags, tenant and at most four components.
+const MAX_CURSOR_BYTES: usize = 3 + 8 * 5;
+
+/// Where a page starts: opaque, URL-safe (lower-case hex), validated when decoded.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Cursor {
+    listing: Listing,
+    descending: bool,
+    before: bool,
+    /// The tenant and the listing's components (see [`Listing::shape`]).
+    key: Vec<u8>,
+}
+
+impl Cursor {
+    /// The cursor at position `pos` of `listing`.
+    fn at(
+        listing: Listing,
+        descending: bool,
+        before: bool,
+        pos: &[u8],
+    ) -> Result<Cursor, StoreError> {
+        let key = if listing == Listing::Sort(SortKey::Customer) {
+            let corrupt = |e: KeyError| e.in_table(Index::CustomerName.name());
+            let tenant = KeyReader::new(pos).tenant().map_err(corrupt)?;
+            Key::tenant(tenant)
+                .u64(number_of(pos).map_err(corrupt)?)
+                .into_bytes()
+        } else {
+            pos.to_vec()
+        };
+        Ok(Cursor {
+            listing,
+            descending,
+            before,
+            key,
+        })
+    }
+
+    /// Whether the cursor asks for the page before its position ("previous").
+    pub fn is_before(&self) -> bool {
+        self.before
+    }
+
+    pub fn encode(&self) -> String {
+        let mut flags = 0;
+        if self.descending {
+            flags |= FLAG_DESCENDING;
+        }
+        if self.before {
+            flags |= FLAG_BEFORE;
+        }
+        let mut bytes = vec![CURSOR_VERSION, self.listing.tag(), flags];
+        bytes.extend_from_slice(&self.key);
+        hex::encode(bytes)
+    }
+
+    /// Parses a cursor from untrusted input; anything this version did not issue is refused.
+    pub fn decode(s: &str) -> Result<Cursor, CursorError> {
+        if s.len() > 2 * MAX_CURSOR_BYTES {
+            return Err(CursorError::TooLong);
+        }
+        let bytes = hex::decode(s).map_err(|_| CursorError::NotHex)?;
+        let [version, tag, flags, key @ ..] = bytes.as_slice() else {
+            return Err(CursorError::Malformed);
+        };
+        let listing = Listing::ALL
+            .into_iter()
+            .find(|l| l.tag() == *tag)
+            .ok_or(CursorError::Malformed)?;
+        if *version != CURSOR_VERSION || flags & !(FLAG_DESCENDING | FLAG_BEFORE) != 0 {
+            return Err(CursorError::Malformed);
+        }
+        let mut reader = KeyReader::new(key);
+        reader.tenant().map_err(|_| CursorError::Malformed)?;
+        for part in listing.shape() {
+            let v = reader.u64().map_err(|_| CursorError::Malformed)?;
+            let fits = match part {
+                Part::Any => true,
+                Part::Status => u8::try_from(v).ok().and_then(Status::from_u8).is_some(),
+                Part::Rank => u32::try_from(v).is_ok(),
+            };
+            if !fits {
+                return Err(CursorError::Malformed);
+            }
+        }
+        reader.finish().map_err(|_| CursorError::Malformed)?;
+        Ok(Cursor {
+            listing,
+            descending: flags & FLAG_DESCENDING != 0,
+            before: flags & FLAG_BEFORE != 0,
+            key: key.to_vec(),
+        })
+    }
+}
+
+impl fmt::Display for Cursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.encode())
+    }
+}
+
+impl FromStr for Cursor {
+    type Err = CursorError;
+
+    fn from_str(s: &str) -> Result<Cursor, CursorError> {
+        Cursor::decode(s)
+    }
+}
+
+/// Where a page resumes: a position of the listing, and which side of it.
+#[derive(Debug, Clone)]
+struct Resume {
+    before: bool,
+    pos: Vec<u8>,
+}
+
+/// The open `TICKETS` table, shared by a listing so a write transaction opens it once.
+trait TicketsTable: ReadableTable<&'static [u8], &'static [u8]> {}
+impl<T: ReadableTable<&'static [u8], &'static [u8]>> TicketsTable for T {}
+
+trait SetIndex: ReadableTable<&'static [u8], ()> {}
+impl<T: ReadableTable<&'static [u8], ()>> SetIndex for T {}
+
+fn load_from(
+    tickets: &impl TicketsTable,
+    tenant: TenantId,
+    number: u64,
+) -> Result<Option<Stored>, StoreError> {
+    match tickets.get(ticket_key(tenant, number).as_bytes())? {
+        Some(v) => Ok(Some(decode_stored(v.value())?)),
+        None => Ok(None),
+    }
+}
+
+/// The position `cursor` resumes from, or `None` (start over) if it belongs to another
+/// listing, direction, tenant or tab, or names a ticket that is gone (customer sort).
+fn resume_point(
+    tickets: &impl TicketsTable,
+    tenant: TenantId,
+    listing: Listing,
+    descending: bool,
+    cursor: Option<&Cursor>,
+    tab_status: Option<Status>,
+) -> Result<Option<Resume>, StoreError> {
+    let Some(c) = cursor else {
+        return Ok(None);
+    };
+    if c.listing != listing || c.descending != descending {
+        return Ok(None);
+    }
+    let mut reader = KeyReader::new(&c.key);
+    if reader.tenant() != Ok(tenant.0) {
+        return Ok(None);
+    }
+    if let Some(status) = tab_status
+        && reader.u64() != Ok(status_code(status))
+    {
+        return Ok(None);
+    }
+    let pos = if listing == Listing::Sort(SortKey::Customer) {
+        let Ok(number) = number_of(&c.key) else {
+            return Ok(None);
+        };
+        match load_from(tickets, tenant, number)? {
+            Some(s) => Index::CustomerName.key(&s.ticket, &s.snapshot).into_bytes(),
+            None => return Ok(None),
+        }
+    } else {
+        c.key.clone()
+    };
+    Ok(Some(Resume {
+        before: c.before,
+        pos,
+    }))
+}
+
+/// What a page asks of a scan: walk direction, the exclusive start, how many matches.
+struct Want<'a> {
+    reverse: bool,
+    after: Option<&'a [u8]>,
+    count: usize,
+}
+
+impl Want<'_> {
+    fn beyond(&self, pos: &[u8]) -> bool {
+        self.after
+            .is_none_or(|a| if self.reverse { pos < a } else { pos > a })
+    }
+}
+
+/// Matches in walk order with their positions; `stopped_at` is set when the scan limit
+/// ended the walk, at the last position examined.
+#[derive(Default)]
+struct Found {
+    items: Vec<(Vec<u8>, Ticket)>,
+    stopped_at: Option<Vec<u8>>,
+}
+
+/// Turns a scan into a page with next/previous cursors.
+fn paginate(
+    listing: Listing,
+    descending: bool,
+    resume: Option<Resume>,
+    limit: usize,
+    mut scan: impl FnMut(&Want<'_>) -> Result<Found, StoreError>,
+) -> Result<ListPage, StoreError> {
+    let limit = limit.clamp(1, MAX_PAGE);
+    let cursor = |before: bool, pos: Option<Vec<u8>>| {
+        pos.map(|p| Cursor::at(listing, descending, before, &p))
+            .transpose()
+    };
+    if let Some(Resume { before: true, pos }) = &resume {
+        let found = scan(&Want {
+            reverse: !descending,
+            after: Some(pos),
+            count: limit + 1,
+        })?;
+        let more = found.items.len() > limit;
+        if more || found.stopped_at.is_some() {
+            let mut items = found.items;
+            items.truncate(limit);
+            let prev = if more {
+                items.last().map(|(p, _)| p.clone())
+            } else {
+                found.stopped_at.clone()
+            };
+            items.reverse();
+            // Entries between the last shown and `pos` were examined and did not match.
+            let next = items.last().map(|(p, _)| p.clone()).or(found.stopped_at);
+            return Ok(ListPage {
+                next: cursor(false, next)?,
+                prev: cursor(true, prev)?,
+                scanned_limit_hit: !more,
+                tickets: items.into_iter().map(|(_, t)| t).collect(),
+            });
+        }
+        // Fewer than a page before `pos`: show the first page, full, instead.
+        return paginate(listing, descending, None, limit, scan);
+    }
+    let after = resume.map(|r| r.pos);
+    let found = scan(&Want {
+        reverse: descending,
+        after: after.as_deref(),
+        count: limit + 1,
+    })?;
+    let more = found.items.len() > limit;
+    let mut items = found.items;
+    items.truncate(limit);
+    let next = if more {
+        items.last().map(|(p, _)| p.clone())
+    } else {
+        found.stopped_at.clone()
+    };
+    let prev = after.map(|a| items.first().map_or(a, |(p, _)| p.clone()));
+    Ok(ListPage {
+        next: cursor(false, next)?,
+        prev: cursor(true, prev)?,
+        scanned_limit_hit: !more && found.stopped_at.is_some(),
+        tickets: items.into_iter().map(|(_, t)| t).collect(),
+    })
+}
+
+type Bounds<'a> = (Bound<&'a [u8]>, Bound<&'a [u8]>);
+
+/// `range` cut to the keys beyond `after` in walk direction; `None` if nothing is left.
+fn clip<'a>(range: &'a PrefixRange, reverse: bool, after: Option<&'a [u8]>) -> Option<Bounds<'a>> {
+    let start = range.start.as_slice();
+    let end = range.end.as_deref();
+    let mut lower = Bound::Included(start);
+    let mut upper = end.map_or(Bound::Unbounded, Bound::Excluded);
+    if let Some(a) = after {
+        if reverse {
+            if a <= start {
+                return None;
+            }
+            if end.is_none_or(|e| a < e) {
+                upper = Bound::Excluded(a);
+            }
+        } else {
+            if end.is_some_and(|e| a >= e) {
+                return None;
+            }
+            if a >= start {
+                lower = Bound::Excluded(a);
+            }
+        }
+    }
+    Some((lower, upper))
+}
+
+type Entry<'a, V> = Result<(AccessGuard<'a, &'static [u8]>, AccessGuard<'a, V>), StorageError>;
+
+/// Feeds keys to `visit` until it returns `false`; returns whether to go on.
+fn feed<'a, V: redb::Value + 'static>(
+    entries: impl Iterator<Item = Entry<'a, V>>,
+    visit: &mut impl FnMut(&[u8]) -> Result<bool, StoreError>,
+) -> Result<bool, StoreError> {
+    for entry in entries {
+        if !visit(entry?.0.value())? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Visits the keys of `ranges` (ascending, disjoint) in walk direction, beyond `after`.
+fn walk<V: redb::Value + 'static>(
+    table: &impl ReadableTable<&'static [u8], V>,
+    ranges: &[PrefixRange],
+    reverse: bool,
+    after: Option<&[u8]>,
+    mut visit: impl FnMut(&[u8]) -> Result<bool, StoreError>,
+) -> Result<(), StoreError> {
+    let mut ordered: Vec<&PrefixRange> = ranges.iter().collect();
+    if reverse {
+        ordered.reverse();
+    }
+    for range in ordered {
+        let Some(bounds) = clip(range, reverse, after) else {
+            continue;
+        };
+        let entries = table.range::<&[u8]>(bounds)?;
+        let go_on = if reverse {
+            feed(entries.rev(), &mut visit)?
+        } else {
+            feed(entries, &mut visit)?
+        };
+        if !go_on {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// How a walked index's keys map to the listing's positions.
+#[derive(Debug, Clone)]
+enum Positions {
+    /// The listing's own index: a key is its position.
+    Same,
+    /// A `(tenant, value, number)` index walked for the by-number listing.
+    ByNumber { tenant: TenantId, prefix: Key },
+}
+
+impl Positions {
+    fn pos(&self, key: &[u8], number: u64) -> Vec<u8> {
+        match self {
+            Positions::Same => key.to_vec(),
+            Positions::ByNumber { tenant, .. } => ticket_key(*tenant, number).into_bytes(),
+        }
+    }
+
+    fn index_key(&self, pos: &[u8], table: &'static str) -> Result<Vec<u8>, StoreError> {
+        match self {
+            Positions::Same => Ok(pos.to_vec()),
+            Positions::ByNumber { prefix, .. } => {
+                let number = number_of(pos).map_err(|e| e.in_table(table))?;
+                Ok(prefix.clone().u64(number).into_bytes())
+            }
+        }
+    }
+}
+
+/// An index walk: the table, its name, the ranges to visit and how keys map to positions.
+struct Driver<'a, D> {
+    table: &'a D,
+    name: &'static str,
+    ranges: Vec<PrefixRange>,
+    positions: Positions,
+}
+
+/// Filters checked by a point read into their index, as (open index, prefix).
+type Probes<'a, P> = [(&'a P, Key)];
+
+fn no_probes<P>(_like: &P) -> Vec<(&P, Key)> {
+    Vec::new()
+}
+
+/// Walks an index, probes filters, reads the records of what passes.
+#[allow(clippy::too_many_arguments)]
+fn scan_index<D, V, P>(
+    driver: &Driver<'_, D>,
+    probes: &Probes<'_, P>,
+    tickets: &impl TicketsTable,
+    tenant: TenantId,
+    accept: &dyn Fn(&Ticket) -> bool,
+    limit: usize,
+    want: &Want<'_>,
+) -> Result<Found, StoreError>
+where
+    D: ReadableTable<&'static [u8], V>,
+    V: redb::Value + 'static,
+    P: SetIndex,
+{
+    let bound = want
+        .after
+        .map(|p| driver.positions.index_key(p, driver.name))
+        .transpose()?;
+    let mut found = Found::default();
+    let mut examined = 0usize;
+    let mut last: Option<Vec<u8>> = None;
+    walk(
+        driver.table,
+        &driver.ranges,
+        want.reverse,
+        bound.as_deref(),
+        |key| {
+            if examined >= limit {
+                found.stopped_at = last.take();
+                return Ok(false);
+            }
+            examined += 1;
+            let number = number_of(key).map_err(|e| e.in_table(driver.name))?;
+            let pos = driver.positions.pos(key, number);
+            let mut passes = true;
+            for (index, prefix) in probes {
+                if index.get(prefix.clone().u64(number).as_bytes())?.is_none() {
+                    passes = false;
+                    break;
+                }
+            }
+            if passes {
+                let stored =
+                    load_from(tickets, tenant, number)?.ok_or_else(|| dangling(driver.name))?;
+                if accept(&stored.ticket) {
+                    found.items.push((pos.clone(), stored.ticket));
+                }
+            }
+            last = Some(pos);
+            Ok(found.items.len() < want.count)
+        },
+    )?;
+    Ok(found)
+}
+
+/// The position of a stored ticket in a management listing.
+fn position(sort: SortKey, s: &Stored) -> Vec<u8> {
+    let index = match sort {
+        SortKey::Number => return ticket_key(s.ticket.tenant, s.ticket.number).into_bytes(),
+        SortKey::Created => Index::Created,
+        SortKey::Updated => Index::Updated,
+        SortKey::Customer => Index::CustomerName,
+        SortKey::Status => Index::Status,
+        SortKey::Priority => Index::Priority,
+    };
+    index.key(&s.ticket, &s.snapshot).into_bytes()
+}
+
+/// Lists a known set of tickets (`numbers` ascending, no duplicates) in memory. Numbers
+/// without a ticket are skipped: search hits may be older than a purge.
+#[allow(clippy::too_many_arguments)]
+fn scan_numbers(
+    numbers: &[u64],
+    sort: SortKey,
+    tickets: &impl TicketsTable,
+    tenant: TenantId,
+    accept: &dyn Fn(&Ticket) -> bool,
+    limit: usize,
+    want: &Want<'_>,
+) -> Result<Found, StoreError> {
+    let mut found = Found::default();
+    if sort == SortKey::Number {
+        // Positions are known without reading: read only as far as the page needs.
+        let ordered: Box<dyn Iterator<Item = &u64>> = if want.reverse {
+            Box::new(numbers.iter().rev())
+        } else {
+            Box::new(numbers.iter())
+        };
+        let mut examined = 0usize;
+        let mut last = None;
+        for &n in ordered {
+            let pos = ticket_key(tenant, n).into_bytes();
+            if !want.beyond(&pos) {
+                continue;
+            }
+            if examined >= limit {
+                found.stopped_at = last;
+                break;
+            }
+            examined += 1;
+            if let Some(s) = load_from(tickets, tenant, n)?
+                && accept(&s.ticket)
+            {
+                found.items.push((pos.clone(), s.ticket));
+                if found.items.len() >= want.count {
+                    break;
+                }
+            }
+            last = Some(pos);
+        }
+        return Ok(found);
+    }
+    let mut all = Vec::new();
+    for &n in numbers {
+        if let Some(s) = load_from(tickets, tenant, n)?
+            && accept(&s.ticket)
+        {
+            all.push((position(sort, &s), s.ticket));
+        }
+    }
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    if want.reverse {
+        all.reverse();
+    }
+    found.items = all
+        .into_iter()
+        .filter(|(p, _)| want.beyond(p))
+        .take(want.count)
+        .collect();
+    Ok(found)
+}
+
+/// The ticket numbers under `ranges` of an index, ascending and unique.
+fn numbers_in(
+    index: &impl SetIndex,
+    name: &'static str,
+    ranges: &[PrefixRange],
+) -> Result<Vec<u64>, StoreError> {
+    let mut out = Vec::new();
+    for range in ranges {
+        for entry in index.range::<&[u8]>(range.bounds())? {
+            out.push(number_of(entry?.0.value()).map_err(|e| e.in_table(name))?);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+/// How many entries `prefix` has, counting no further than `upto`.
+fn count_upto(index: &impl SetIndex, prefix: &Key, upto: usize) -> Result<usize, StoreError> {
+    let range = prefix.prefix_range();
+    let mut n = 0;
+    for entry in index.range::<&[u8]>(range.bounds())?.take(upto) {
+        entry?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// A set of candidate tickets a plan starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// The i-th equality filter.
+    Filter(usize),
+    /// The status set (in `TICKET_BY_STATUS`).
+    Statuses,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    /// Walk the sort's own index.
+    Walk,
+    /// Walk a `(tenant, value, number)` index in number order (sort by number only).
+    ByNumber(Source),
+    /// Read the whole (small) set and sort it in memory.
+    InMemory(Source),
+}
+
+fn choose(
+    sort: SortKey,
+    filter_sizes: &[usize],
+    statuses: usize,
+    status_size: Option<usize>,
+    in_memory: usize,
+) -> Plan {
+    let smallest_filter = filter_sizes
+        .iter()
+        .copied()
+        .enumerate()
+        .min_by_key(|&(_, n)| n)
+        .map(|(i, n)| (Source::Filter(i), n));
+    let status_wins =
+        |best: Option<(Source, usize)>| status_size.filter(|&n| best.is_none_or(|(_, b)| n < b));
+    if sort == SortKey::Number {
+        let mut best = smallest_filter;
+        if let Some(n) = status_wins(best) {
+            if statuses == 1 {
+                best = Some((Source::Statuses, n));
+            } else if n <= in_memory {
+                return Plan::InMemory(Source::Statuses);
+            }
+        }
+        return best.map_or(Plan::Walk, |(source, _)| Plan::ByNumber(source));
+    }
+    let mut best = smallest_filter;
+    if let Some(n) = status_wins(best) {
+        best = Some((Source::Statuses, n));
+    }
+    match best {
+        Some((source, n)) if n <= in_memory => Plan::InMemory(source),
+        _ => Plan::Walk,
+    }
+}
+
+/// The ranges of the sort's own index that can hold matches.
+fn walk_ranges(tenant: TenantId, q: &ListQuery, statuses: &[Status]) -> Vec<PrefixRange> {
+    let all = Key::tenant(tenant.0).prefix_range();
+    match q.sort {
+        SortKey::Status if !statuses.is_empty() => statuses
+            .iter()
+            .map(|&s| Key::tenant(tenant.0).u64(status_code(s)).prefix_range())
+            .collect(),
+        SortKey::Created if q.created_from.is_some() || q.created_to.is_some() => {
+            // Keys hold microseconds; the record check is exact to the nanosecond.
+            let start = q.created_from.map_or(all.start.clone(), |f| {
+                Key::tenant(tenant.0).u64(time_key(f)).into_bytes()
+            });
+            let end = match q.created_to.map(|t| time_key(t).checked_add(1)) {
+                Some(Some(e)) => Some(Key::tenant(tenant.0).u64(e).into_bytes()),
+                _ => all.end,
+            };
+            if end.as_ref().is_some_and(|e| *e <= start) {
+                Vec::new()
+            } else {
+                vec![PrefixRange { start, end }]
+            }
+        }
+        _ => vec![all],
+    }
+}
+
+/// A page of ticket management (see the module docs for how it is answered).
+pub fn list_tickets(r: &impl Tx, tenant: TenantId, q: &ListQuery) -> Result<ListPage, StoreError> {
+    list_with(r, tenant, q, LIMITS)
+}
+
+fn list_with(
+    r: &impl Tx,
+    tenant: TenantId,
+    q: &ListQuery,
+    limits: Limits,
+) -> Result<ListPage, StoreError> {
+    let tickets = r.table(TICKETS)?;
+    let accept = |t: &Ticket| q.matches(t);
+    if let Some(number) = q.number {
+        let hit = load_from(&tickets, tenant, number)?
+            .map(|s| s.ticket)
+            .filter(|t| accept(t) && q.numbers.as_ref().is_none_or(|ns| ns.contains(&number)));
+        return Ok(ListPage {
+            tickets: hit.into_iter().collect(),
+            ..ListPage::default()
+        });
+    }
+    let listing = Listing::Sort(q.sort);
+    let resume = resume_point(
+        &tickets,
+        tenant,
+        listing,
+        q.descending,
+        q.cursor.as_ref(),
+        None,
+    )?;
+
+    if let Some(given) = &q.numbers {
+        let truncated = given.len() > limits.scan;
+        let mut numbers: Vec<u64> = given.iter().copied().take(limits.scan).collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        let mut found = paginate(listing, q.descending, resume, q.limit, |want| {
+            scan_numbers(
+                &numbers,
+                q.sort,
+                &tickets,
+                tenant,
+                &accept,
+                limits.scan,
+                want,
+            )
+        })?;
+        found.scanned_limit_hit |= truncated;
+        return Ok(found);
+    }
+
+    let filters = q.equality_filters(tenant);
+    let handles = filters
+        .iter()
+        .map(|(index, _)| r.table(index.table()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let sizes = handles
+        .iter()
+        .zip(&filters)
+        .map(|(h, (_, prefix))| count_upto(h, prefix, limits.in_memory + 1))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut statuses = q.statuses.clone();
+    statuses.sort_unstable();
+    statuses.dedup();
+    let status_size = if statuses.is_empty() {
+        None
+    } else {
+        let counts = ticket_counts(r, tenant)?.by_status;
+        let total = statuses
+            .iter()
+            .filter_map(|s| counts.get(usize::from(s.as_u8())))
+            .fold(0u64, |sum, n| sum.saturating_add(*n));
+        Some(usize::try_from(total).unwrap_or(usize::MAX))
+    };
+    let status_ranges = || -> Vec<PrefixRange> {
+        statuses
+            .iter()
+            .map(|&s| Key::tenant(tenant.0).u64(status_code(s)).prefix_range())
+            .collect()
+    };
+    let probes_except = |skip: Option<usize>| -> Vec<(&_, Key)> {
+        handles
+            .iter()
+            .zip(&filters)
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != skip)
+            .map(|(_, (h, (_, prefix)))| (h, prefix.clone()))
+            .collect()
+    };
+
+    match choose(
+        q.sort,
+        &sizes,
+        statuses.len(),
+        status_size,
+        limits.in_memory,
+    ) {
+        Plan::ByNumber(source) => {
+            let status_index;
+            let (table, index, prefix, probes) = match source {
+                Source::Filter(i) => {
+                    let (index, prefix) = filters.get(i).cloned().ok_or_else(bad_plan)?;
+                    (
+                        handles.get(i).ok_or_else(bad_plan)?,
+                        index,
+                        prefix,
+                        probes_except(Some(i)),
+                    )
+                }
+                Source::Statuses => {
+                    status_index = r.table(Index::Status.table())?;
+                    let status = statuses.first().copied().ok_or_else(bad_plan)?;
+                    let prefix = Key::tenant(tenant.0).u64(status_code(status));
+                    (&status_index, Index::Status, prefix, probes_except(None))
+                }
+            };
+            let driver = Driver {
+                table,
+                name: index.name(),
+                ranges: vec![prefix.prefix_range()],
+                positions: Positions::ByNumber { tenant, prefix },
+            };
+            paginate(listing, q.descending, resume, q.limit, |want| {
+                scan_index(
+                    &driver,
+                    &probes,
+                    &tickets,
+                    tenant,
+                    &accept,
+                    limits.scan,
+                    want,
+                )
+            })
+        }
+        Plan::InMemory(source) => {
+            let numbers = match source {
+                Source::Filter(i) => {
+                    let (index, prefix) = filters.get(i).ok_or_else(bad_plan)?;
+                    let table = handles.get(i).ok_or_else(bad_plan)?;
+                    numbers_in(table, index.name(), &[prefix.prefix_range()])?
+                }
+                Source::Statuses => {
+                    let table = r.table(Index::Status.table())?;
+                    numbers_in(&table, Index::Status.name(), &status_ranges())?
+                }
+            };
+            paginate(listing, q.descending, resume, q.limit, |want| {
+                scan_numbers(
+                    &numbers,
+                    q.sort,
+                    &tickets,
+                    tenant,
+                    &accept,
+                    limits.scan,
+                    want,
+                )
+            })
+        }
+        Plan::Walk => {
+            let probes = probes_except(None);
+            let ranges = walk_ranges(tenant, q, &statuses);
+            let index = match q.sort {
+                SortKey::Number => None,
+                SortKey::Created => Some(Index::Created),
+                SortKey::Updated => Some(Index::Updated),
+                SortKey::Customer => Some(Index::CustomerName),
+                SortKey::Status => Some(Index::Status),
+                SortKey::Priority => Some(Index::Priority),
+            };
+            match index {
+                None => {
+                    let driver = Driver {
+                        table: &tickets,
+                        name: name::TICKETS,
+                        ranges,
+                        positions: Positions::Same,
+                    };
+                    paginate(listing, q.descending, resume, q.limit, |want| {
+                        scan_index(
+                            &driver,
+                            &probes,
+                            &tickets,
+                            tenant,
+                            &accept,
+                            limits.scan,
+                            want,
+                        )
+                    })
+                }
+                Some(index) => {
+                    let table = r.table(index.table())?;
+                    let driver = Driver {
+                        table: &table,
+                        name: index.name(),
+                        ranges,
+                        positions: Positions::Same,
+                    };
+                    paginate(listing, q.descending, resume, q.limit, |want| {
+                        scan_index(
+                            &driver,
+                            &probes,
+                            &tickets,
+                            tenant,
+                            &accept,
+                            limits.scan,
+                            want,
+                        )
+                    })
+                }
+            }
+        }
+    }
+}
+
+fn bad_plan() -> StoreError {
+    StoreError::Internal("ticket list plan names a missing filter".into())
+}
+
+/// A page of a supporter tab: the tickets in `status`, in `order`.
+pub fn tab_page(
+    r: &impl Tx,
+    tenant: TenantId,
+    status: Status,
+    order: TabOrder,
+    cursor: Option<&Cursor>,
+    limit: usize,
+) -> Result<ListPage, StoreError> {
+    let (index, descending) = match order {
+        TabOrder::Hot => (Index::StatusWait, false),
+        TabOrder::Priority => (Index::StatusPriority, false),
+        TabOrder::Newest => (Index::Status, true),
+    };
+    let prefix = Key::tenant(tenant.0).u64(status_code(status));
+    index_page(
+        r,
+        tenant,
+        (Listing::Tab(order), descending),
+        index,
+        prefix,
+        Some(status),
+        cursor,
+        limit,
+    )
+}
+
+/// A page of the trash, newest ticket first.
+pub fn trash_page(
+    r: &impl Tx,
+    tenant: TenantId,
+    cursor: Option<&Cursor>,
+    limit: usize,
+) -> Result<ListPage, StoreError> {
+    let prefix = Key::tenant(tenant.0);
+    index_page(
+        r,
+        tenant,
+        (Listing::Trash, true),
+        Index::Trash,
+        prefix,
+        None,
+        cursor,
+        limit,
+    )
+}
+
+/// A page of one index prefix in index order, unfiltered.
+#[allow(clippy::too_many_arguments)]
+fn index_page(
+    r: &impl Tx,
+    tenant: TenantId,
+    (listing, descending): (Listing, bool),
+    index: Index,
+    prefix: Key,
+    tab_status: Option<Status>,
+    cursor: Option<&Cursor>,
+    limit: usize,
+) -> Result<ListPage, StoreError> {
+    let tickets = r.table(TICKETS)?;
+    let resume = resume_point(&tickets, tenant, listing, descending, cursor, tab_status)?;
+    let table = r.table(index.table())?;
+    let driver = Driver {
+        table: &table,
+        name: index.name(),
+        ranges: vec![prefix.prefix_range()],
+        positions: Positions::Same,
+    };
+    let in_trash = index == Index::Trash;
+    let accept = move |t: &Ticket| t.deleted.is_some() == in_trash;
+    let probes = no_probes(&table);
+    paginate(listing, descending, resume, limit, |want| {
+        scan_index(
+            &driver,
+            &probes,
+            &tickets,
+            tenant,
+            &accept,
+            usize::MAX,
+            want,
+        )
+    })
+}
+
+/// A customer's own tickets outside the trash, newest first, optionally only in `statuses`.
+pub fn customer_tickets(
+    r: &impl Tx,
+    tenant: TenantId,
+    customer: AccountId,
+    statuses: &[Status],
+    cursor: Option<&Cursor>,
+    limit: usize,
+) -> Result<ListPage, StoreError> {
+    let q = ListQuery {
+        statuses: statuses.to_vec(),
+        customer: Some(customer),
+        sort: SortKey::Number,
+        descending: true,
+        cursor: cursor.cloned(),
+        limit,
+        ..ListQuery::default()
+    };
+    list_tickets(r, tenant, &q)
+}
+
+#[cfg(test)]
+pub(super) mod testing {
+    //! Lets tests force each plan with small limits.
+    use super::*;
+
+    pub(in crate::store::tickets) fn list_with_limits(
+        r: &impl Tx,
+        tenant: TenantId,
+        q: &ListQuery,
+        scan: usize,
+        in_memory: usize,
+    ) -> Result<ListPage, StoreError> {
+        list_with(r, tenant, q, Limits { scan, in_memory })
+    }
+
+    pub(in crate::store::tickets) fn plan_for(
+        sort: SortKey,
+        filter_sizes: &[usize],
+        statuses: usize,
+        status_size: Option<usize>,
+        in_memory: usize,
+    ) -> String {
+        format!(
+            "{:?}",
+            choose(sort, filter_sizes, statuses, status_size, in_memory)
+        )
+    }
+}
