@@ -9,7 +9,9 @@ use poem::{EndpointExt, Route, get, post};
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::error::AppError;
-use crate::http::{account, admin, api, auth_pages, session::LoadSession, settings, tenant};
+use crate::http::{
+    account, admin, api, auth_pages, queues, session::LoadSession, settings, tenant, tickets,
+};
 use crate::http::{
     assets, health,
     middleware::{
@@ -73,6 +75,11 @@ impl AppState {
         tls: TlsInfo,
     ) -> Result<AppState, StartError> {
         let blobs = crate::blobs::BlobStore::new(&config.data_dir)?;
+        // Leftovers of uploads cut off by a crash; no upload can be running yet.
+        let removed = blobs.clean_temp()?;
+        if removed > 0 {
+            tracing::info!(removed, "removed unfinished uploads");
+        }
         let (search, rebuild_reason) =
             crate::service::indexer::open(&config.data_dir.join(INDEX_DIR))?;
         let services = Services::new(
@@ -240,6 +247,40 @@ fn tenant_routes(route: Route) -> Route {
         )
         .at("/t/:slug/settings/audit", get(settings::audit))
         .at("/t/:slug/settings/online", get(settings::online))
+        .at(
+            "/t/:slug/tickets/new",
+            get(tickets::new_page).post(tickets::create),
+        )
+        .at(
+            "/t/:slug/tickets/new-for-customer",
+            get(tickets::new_for_customer_page).post(tickets::create_for_customer),
+        )
+        .at("/t/:slug/customers/search", get(tickets::customer_search))
+        .at("/t/:slug/tickets", get(queues::manage))
+        .at("/t/:slug/tickets/:number", get(tickets::page))
+        .at("/t/:slug/tickets/:number/reply", post(tickets::reply))
+        .at("/t/:slug/tickets/:number/note", post(tickets::note))
+        .at("/t/:slug/tickets/:number/accept", post(tickets::accept))
+        .at("/t/:slug/tickets/:number/assign", post(tickets::assign))
+        .at(
+            "/t/:slug/tickets/:number/priority",
+            post(tickets::set_priority),
+        )
+        .at("/t/:slug/tickets/:number/topic", post(tickets::set_topic))
+        .at("/t/:slug/tickets/:number/resolve", post(tickets::resolve))
+        .at("/t/:slug/tickets/:number/close", post(tickets::close))
+        .at("/t/:slug/tickets/:number/reopen", post(tickets::reopen))
+        .at("/t/:slug/tickets/:number/delete", post(tickets::delete))
+        .at("/t/:slug/tickets/:number/restore", post(tickets::restore))
+        .at("/t/:slug/tickets/:number/purge", post(tickets::purge))
+        .at(
+            "/t/:slug/tickets/:number/files/:seq/:index",
+            get(tickets::file),
+        )
+        .at("/t/:slug/queue/:tab", get(queues::queue))
+        .at("/t/:slug/my", get(queues::my_requests))
+        .at("/t/:slug/search", get(queues::search))
+        .at("/t/:slug/events", get(queues::events))
 }
 
 fn api_routes() -> Route {

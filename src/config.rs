@@ -30,6 +30,10 @@ pub struct Config {
     pub login_attempts_per_address: u32,
     /// Failed sign-ins allowed per account and address in 15 minutes.
     pub login_failures_per_account: u32,
+    /// Largest attachment accepted.
+    pub upload_file_bytes: u64,
+    /// Largest upload request (all files and fields together).
+    pub upload_request_bytes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +56,8 @@ impl Default for Config {
             log_level: "info".to_owned(),
             login_attempts_per_address: 30,
             login_failures_per_account: 5,
+            upload_file_bytes: 25 * 1024 * 1024,
+            upload_request_bytes: 100 * 1024 * 1024,
         }
     }
 }
@@ -89,6 +95,8 @@ struct RawConfig {
 struct RawLimits {
     login_attempts_per_address: Option<u32>,
     login_failures_per_account: Option<u32>,
+    upload_file_mib: Option<u64>,
+    upload_request_mib: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -135,6 +143,14 @@ const ENV_KEYS: &[(&str, &str)] = &[
     (
         "SUPPORTBOX_LIMITS_LOGIN_FAILURES_PER_ACCOUNT",
         "limits.login_failures_per_account",
+    ),
+    (
+        "SUPPORTBOX_LIMITS_UPLOAD_FILE_MIB",
+        "limits.upload_file_mib",
+    ),
+    (
+        "SUPPORTBOX_LIMITS_UPLOAD_REQUEST_MIB",
+        "limits.upload_request_mib",
     ),
 ];
 
@@ -221,6 +237,24 @@ impl Config {
                     ));
                 }
                 self.login_failures_per_account = n;
+            }
+            if let Some(mib) = limits.upload_file_mib {
+                if !(1..=4096).contains(&mib) {
+                    return Err(invalid(
+                        "limits.upload_file_mib",
+                        format!("{mib} is outside 1..=4096"),
+                    ));
+                }
+                self.upload_file_bytes = mib * 1024 * 1024;
+            }
+            if let Some(mib) = limits.upload_request_mib {
+                if !(1..=16384).contains(&mib) {
+                    return Err(invalid(
+                        "limits.upload_request_mib",
+                        format!("{mib} is outside 1..=16384"),
+                    ));
+                }
+                self.upload_request_bytes = mib * 1024 * 1024;
             }
         }
         if let Some(log) = raw.log {
@@ -394,6 +428,19 @@ fn raw_from_env(env: &BTreeMap<String, String>) -> Result<RawConfig, ConfigError
             }
             "log.format" => raw.log.get_or_insert_with(Default::default).format = Some(value),
             "log.level" => raw.log.get_or_insert_with(Default::default).level = Some(value),
+            "limits.upload_file_mib" | "limits.upload_request_mib" => {
+                let n = value.parse::<u64>().map_err(|_| ConfigError::Invalid {
+                    source_name: "environment".to_owned(),
+                    key: name.clone(),
+                    detail: format!("`{value}` is not a whole number of MiB"),
+                })?;
+                let limits = raw.limits.get_or_insert_with(Default::default);
+                if *key == "limits.upload_file_mib" {
+                    limits.upload_file_mib = Some(n);
+                } else {
+                    limits.upload_request_mib = Some(n);
+                }
+            }
             "limits.login_attempts_per_address" | "limits.login_failures_per_account" => {
                 let n = value.parse::<u32>().map_err(|_| ConfigError::Invalid {
                     source_name: "environment".to_owned(),

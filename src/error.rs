@@ -20,6 +20,8 @@ pub enum AppError {
     Unavailable,
     #[error("too many attempts")]
     RateLimited(std::time::Duration),
+    #[error("the disk is full")]
+    StorageFull,
     #[error("storage failure: {0}")]
     Store(#[from] StoreError),
     #[error("internal error: {0}")]
@@ -34,6 +36,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
             AppError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -36,7 +36,7 @@ async fn check_token(req: &Request, bearer: Bearer) -> Option<ApiUser> {
     bearer_format = "sbt_<64 hex digits>",
     checker = "check_token"
 )]
-pub struct TokenAuth(ApiUser);
+pub struct TokenAuth(pub ApiUser);
 
 #[derive(Debug, Object)]
 pub struct MembershipOut {
@@ -89,6 +89,11 @@ impl Api {
     }
 }
 
-pub fn service() -> OpenApiService<Api, ()> {
-    OpenApiService::new(Api, "Supportbox API", VERSION).server("/api/v1")
+pub fn service() -> OpenApiService<(Api, super::api_tickets::TicketApi), ()> {
+    OpenApiService::new(
+        (Api, super::api_tickets::TicketApi),
+        "Supportbox API",
+        VERSION,
+    )
+    .server("/api/v1")
 }

@@ -4,17 +4,21 @@
 pub mod account;
 pub mod admin;
 pub mod api;
+pub mod api_tickets;
 pub mod assets;
 pub mod auth_pages;
 pub mod ctx;
 pub mod health;
 pub mod middleware;
 pub mod pages;
+pub mod queues;
 pub mod redirect;
 pub mod respond;
 pub mod session;
 pub mod settings;
 pub mod tenant;
+pub mod tickets;
+pub mod uploads;
 
 /// A `next=` target is only followed when it is a path on this site: it must start with a
 /// single `/`, and contain no backslash or control character a browser might reinterpret

@@ -31,7 +31,10 @@ pub struct Upload {
 
 impl Upload {
     pub fn field(&self, name: &str) -> &str {
-        self.fields.get(name).map(String::as_str).unwrap_or_default()
+        self.fields
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_default()
     }
 }
 

@@ -8,6 +8,20 @@
 //!
 //! Every method except the small getters blocks (disk I/O, index merges, waiting for the
 //! writer lock): call them from `spawn_blocking`, never on an async worker thread.
+//!
+//! Decisions worth knowing:
+//! * A ticket is one document for subject + description and one per message; every
+//!   document carries the scope fields (tenant, customer, visibility), so a customer's
+//!   query never matches an internal note and no snippet can come from one.
+//! * Message documents also index the ticket subject, so a query may combine a subject
+//!   word with a word from a reply. Results are collapsed to one hit per ticket, the
+//!   best-scoring document, whose kind says where to jump to.
+//! * Each typed word must match (title or body, English or German stem). Stems of five
+//!   or more characters also match with one typo and as a prefix; stop words are optional.
+//! * Rebuild: `set_rebuilding(true)`, `delete_all`, `upsert` everything, `commit(seq)`
+//!   once at the end with the outbox head read before the rebuild, `set_rebuilding(false)`.
+//!   After `NeedsRebuild`, commit even when there was nothing to add, or the next start
+//!   rebuilds again.
 
 mod collector;
 mod open;
@@ -22,7 +36,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tantivy::schema::Value;
-use tantivy::{IndexReader, IndexWriter, TantivyDocument, TantivyError, Term};
+use tantivy::{IndexReader, IndexWriter, Searcher, TantivyDocument, TantivyError, Term};
 
 use crate::domain::ids::{AccountId, TenantId};
 use crate::domain::ticket::{Status, Visibility};
@@ -221,10 +235,10 @@ impl SearchIndex {
 
     /// Makes all changes durable and searchable, recording `last_applied_seq` (the outbox
     /// sequence of the last change fed in) in the commit so a restart replays only the gap.
-    /// While [`is_rebuilding`](Self::is_rebuilding), the commit is marked incomplete: call
-    /// `set_rebuilding(false)` before the rebuild's final commit.
+    /// A rebuild should commit once, at the end: an earlier commit would make a half-filled
+    /// index look complete if the process died before the rebuild finished.
     pub fn commit(&self, last_applied_seq: u64) -> Result<(), SearchError> {
-        let payload = schema::encode_payload(last_applied_seq, self.is_rebuilding());
+        let payload = schema::encode_payload(last_applied_seq);
         {
             let mut writer = self.writer()?;
             let mut prepared = writer.prepare_commit()?;
@@ -256,26 +270,45 @@ impl SearchIndex {
         self.inner.rebuilding.store(rebuilding, Ordering::SeqCst);
     }
 
-    /// Matching tickets, best first, one hit each with a snippet of the best-matching
-    /// document. Text without searchable words gives no hits, not an error.
-    pub fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
+    /// Runs the scoped query; `None` when the text holds nothing searchable.
+    fn matches(&self, q: &SearchQuery) -> Result<Option<Matches>, SearchError> {
         let mut analyzers = self.inner.analyzers.clone();
         let parsed = query::parse(&q.text, &mut analyzers);
-        let rebuilding = self.is_rebuilding();
-        let f = self.inner.fields;
-        let Some(query) = query::build(&parsed, &f, q.tenant, q.scope) else {
-            return Ok(SearchResults {
-                rebuilding,
-                ..SearchResults::default()
-            });
+        let Some(query) = query::build(&parsed, &self.inner.fields, q.tenant, q.scope) else {
+            return Ok(None);
         };
         let searcher = self.inner.reader.searcher();
         let best = searcher.search(
             &*query,
             &BestPerTicket {
-                number_field: "number",
+                number_field: schema::NUMBER_FIELD,
             },
         )?;
+        Ok(Some(Matches {
+            searcher,
+            best,
+            parsed,
+            analyzers,
+        }))
+    }
+
+    /// Matching tickets, best first, one hit each with a snippet of the best-matching
+    /// document. Text without searchable words gives no hits, not an error.
+    pub fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
+        let rebuilding = self.is_rebuilding();
+        let Some(Matches {
+            searcher,
+            best,
+            parsed,
+            mut analyzers,
+        }) = self.matches(q)?
+        else {
+            return Ok(SearchResults {
+                rebuilding,
+                ..SearchResults::default()
+            });
+        };
+        let f = self.inner.fields;
         let total_tickets = best.len();
         let highlighter = Highlighter::new(&parsed);
         let mut hits = Vec::new();
@@ -313,22 +346,20 @@ impl SearchIndex {
     /// Distinct matching ticket numbers, best first, at most `limit` (capped at
     /// [`MAX_NUMBERS`]): the free-text part of the ticket-management filter.
     pub fn search_numbers(&self, q: &SearchQuery) -> Result<Vec<u64>, SearchError> {
-        let mut analyzers = self.inner.analyzers.clone();
-        let parsed = query::parse(&q.text, &mut analyzers);
-        let Some(query) = query::build(&parsed, &self.inner.fields, q.tenant, q.scope) else {
+        let Some(m) = self.matches(q)? else {
             return Ok(Vec::new());
         };
-        let searcher = self.inner.reader.searcher();
-        let best = searcher.search(
-            &*query,
-            &BestPerTicket {
-                number_field: "number",
-            },
-        )?;
-        Ok(collector::ranked(best)
+        Ok(collector::ranked(m.best)
             .into_iter()
             .take(q.limit.min(MAX_NUMBERS))
             .map(|(n, _, _)| n)
             .collect())
     }
+}
+
+struct Matches {
+    searcher: Searcher,
+    best: collector::Best,
+    parsed: query::ParsedText,
+    analyzers: Analyzers,
 }

@@ -12,7 +12,7 @@ use tantivy::indexer::IndexWriterOptions;
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyError};
 
 use super::query::Analyzers;
-use super::schema::{self, Payload, SCHEMA_VERSION, VERSION_FILE};
+use super::schema::{self, SCHEMA_VERSION, VERSION_FILE};
 use super::{Inner, SearchError, SearchIndex};
 
 /// The budget after which the writer flushes a segment to disk. One indexing thread keeps
@@ -76,16 +76,8 @@ fn inspect(dir: &Path) -> Result<Inspection, SearchError> {
         Ok(meta) => meta.payload,
         Err(e) => return Ok(Inspection::Stale(format!("unreadable index: {e}"))),
     };
-    let seq = match payload.as_deref().map(schema::decode_payload) {
-        Some(Payload::Complete(seq)) => seq,
-        Some(Payload::Rebuilding) => {
-            return Ok(Inspection::Stale(
-                "an earlier rebuild did not finish".into(),
-            ));
-        }
-        Some(Payload::Invalid) | None => {
-            return Ok(Inspection::Stale("no completed commit".into()));
-        }
+    let Some(seq) = payload.as_deref().and_then(schema::decode_payload) else {
+        return Ok(Inspection::Stale("no completed commit".into()));
     };
     schema::register_analyzers(&index);
     match open_reader(&index) {
@@ -128,8 +120,8 @@ fn lock_error(e: LockError) -> SearchError {
 
 impl SearchIndex {
     /// Opens the index in `dir` (created if missing), which must be dedicated to it.
-    /// Anything unusable (missing, damaged, another schema version, an unfinished
-    /// rebuild) is cleared and replaced by an empty index, reported as `NeedsRebuild`.
+    /// Anything unusable (missing, damaged, another schema version, a rebuild that never
+    /// committed) is cleared and replaced by an empty index, reported as `NeedsRebuild`.
     /// Blocking; fails with [`SearchError::Busy`] if another writer holds the index.
     pub fn open(dir: &Path) -> Result<(SearchIndex, OpenState), SearchError> {
         fs::create_dir_all(dir)?;

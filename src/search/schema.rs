@@ -17,11 +17,14 @@ use tantivy::tokenizer::{
 /// Bump on any change to fields, options or analyzers: a different number makes `open`
 /// report `NeedsRebuild`, because tantivy would happily read old postings that were
 /// produced by another analyzer and silently miss matches.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Lives inside the index directory; tantivy's garbage collector only removes files it
 /// created itself, so the stamp survives merges.
 pub const VERSION_FILE: &str = "schema_version";
+
+/// The fast field the result collector groups by.
+pub const NUMBER_FIELD: &str = "number";
 
 pub const EN_STEM: &str = "en_stem";
 pub const DE_STEM: &str = "de_stem";
@@ -92,8 +95,8 @@ pub fn build_schema() -> (Schema, Fields) {
     let fields = Fields {
         key: b.add_text_field("key", STRING),
         tenant: b.add_u64_field("tenant", INDEXED | FAST),
-        number: b.add_u64_field("number", INDEXED | FAST | STORED),
-        kind: b.add_text_field("kind", STRING | STORED),
+        number: b.add_u64_field(NUMBER_FIELD, INDEXED | FAST | STORED),
+        kind: b.add_text_field("kind", STRING),
         seq: b.add_u64_field("seq", STORED),
         customer: b.add_u64_field("customer", INDEXED),
         visibility: b.add_text_field("visibility", STRING),
@@ -173,35 +176,16 @@ pub fn write_version(dir: &Path) -> io::Result<()> {
     fs::rename(&tmp, dir.join(VERSION_FILE))
 }
 
-/// Text of the commit payload. The seq lets the indexer replay only the outbox gap after a
-/// restart; the rebuild marker makes a crash in the middle of a rebuild restart it instead
-/// of serving a half-filled index as if it were complete.
-pub fn encode_payload(seq: u64, rebuilding: bool) -> String {
-    if rebuilding {
-        format!("outbox_seq={seq};rebuilding")
-    } else {
-        format!("outbox_seq={seq}")
-    }
+/// Text of the commit payload; the seq lets the indexer replay only the outbox gap after
+/// a restart. A fresh index has no payload until its rebuild commits, so a crash in the
+/// middle of a rebuild is seen as "no completed commit" and the rebuild starts over.
+pub fn encode_payload(seq: u64) -> String {
+    format!("outbox_seq={seq}")
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Payload {
-    Complete(u64),
-    Rebuilding,
-    Invalid,
-}
-
-pub fn decode_payload(payload: &str) -> Payload {
-    let mut parts = payload.split(';');
-    let seq = parts
-        .next()
-        .and_then(|p| p.strip_prefix("outbox_seq="))
-        .and_then(|n| n.parse::<u64>().ok());
-    match (seq, parts.next()) {
-        (Some(seq), None) => Payload::Complete(seq),
-        (Some(_), Some("rebuilding")) => Payload::Rebuilding,
-        _ => Payload::Invalid,
-    }
+/// `None` for anything this build did not write.
+pub fn decode_payload(payload: &str) -> Option<u64> {
+    payload.strip_prefix("outbox_seq=")?.parse().ok()
 }
 
 #[cfg(test)]
@@ -227,15 +211,8 @@ mod tests {
 
     #[test]
     fn payload_round_trips() {
-        assert_eq!(
-            decode_payload(&encode_payload(42, false)),
-            Payload::Complete(42)
-        );
-        assert_eq!(
-            decode_payload(&encode_payload(42, true)),
-            Payload::Rebuilding
-        );
-        assert_eq!(decode_payload("garbage"), Payload::Invalid);
-        assert_eq!(decode_payload("outbox_seq=1;x"), Payload::Invalid);
+        assert_eq!(decode_payload(&encode_payload(42)), Some(42));
+        assert_eq!(decode_payload("garbage"), None);
+        assert_eq!(decode_payload("outbox_seq=1;x"), None);
     }
 }

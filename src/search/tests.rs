@@ -1,6 +1,6 @@
-use std::fs;
-
 use super::*;
+
+mod reopen;
 
 const T1: TenantId = TenantId(1);
 const T2: TenantId = TenantId(2);
@@ -295,108 +295,6 @@ fn delete_all_and_rebuild_flag() {
             .unwrap()
             .rebuilding
     );
-}
-
-#[test]
-fn payload_survives_reopen() {
-    let (dir, index) = sample();
-    index.commit(42).unwrap();
-    drop(index);
-    let (index, state) = SearchIndex::open(dir.path()).unwrap();
-    assert_eq!(
-        state,
-        OpenState::Ready {
-            last_applied_seq: 42
-        }
-    );
-    assert_eq!(index.last_applied_seq(), 42);
-    assert_eq!(staff(&index, T1, "drucker"), [1]);
-}
-
-#[test]
-fn second_open_is_busy_and_wipes_nothing() {
-    let (dir, index) = sample();
-    assert!(matches!(
-        SearchIndex::open(dir.path()),
-        Err(SearchError::Busy)
-    ));
-    assert_eq!(staff(&index, T1, "drucker"), [1]);
-    drop(index);
-    let (_, state) = SearchIndex::open(dir.path()).unwrap();
-    assert_eq!(
-        state,
-        OpenState::Ready {
-            last_applied_seq: 7
-        }
-    );
-}
-
-#[test]
-fn unfinished_rebuild_needs_rebuild() {
-    let (dir, index) = sample();
-    index.set_rebuilding(true);
-    index.commit(11).unwrap();
-    drop(index);
-    let (_, state) = SearchIndex::open(dir.path()).unwrap();
-    assert!(matches!(state, OpenState::NeedsRebuild { .. }), "{state:?}");
-}
-
-fn assert_rebuilt_empty(dir: &std::path::Path) {
-    let (index, state) = SearchIndex::open(dir).unwrap();
-    assert!(matches!(state, OpenState::NeedsRebuild { .. }), "{state:?}");
-    assert_eq!(index.doc_count(), 0);
-    index
-        .upsert(&ticket(T1, 1, ALICE, "Wieder da", "Nach dem Neuaufbau"))
-        .unwrap();
-    index.commit(1).unwrap();
-    assert_eq!(staff(&index, T1, "neuaufbau"), [1]);
-    drop(index);
-    let (_, state) = SearchIndex::open(dir).unwrap();
-    assert_eq!(
-        state,
-        OpenState::Ready {
-            last_applied_seq: 1
-        }
-    );
-}
-
-#[test]
-fn other_schema_version_needs_rebuild() {
-    let (dir, index) = sample();
-    drop(index);
-    fs::write(dir.path().join(schema::VERSION_FILE), "0\n").unwrap();
-    assert_rebuilt_empty(dir.path());
-    fs::remove_file(dir.path().join(schema::VERSION_FILE)).unwrap();
-    assert_rebuilt_empty(dir.path());
-}
-
-#[test]
-fn garbage_needs_rebuild_and_unrelated_files_survive() {
-    let (dir, index) = sample();
-    drop(index);
-    fs::write(dir.path().join("meta.json"), b"\x00\xffnot json").unwrap();
-    fs::write(dir.path().join("notes.txt"), "not ours").unwrap();
-    assert_rebuilt_empty(dir.path());
-    assert_eq!(
-        fs::read_to_string(dir.path().join("notes.txt")).unwrap(),
-        "not ours"
-    );
-
-    // Segment files gone while meta.json still lists them.
-    let (dir, index) = sample();
-    drop(index);
-    for entry in fs::read_dir(dir.path()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "idx" || e == "store") {
-            fs::remove_file(path).unwrap();
-        }
-    }
-    assert_rebuilt_empty(dir.path());
-
-    // A missing directory is created.
-    let parent = tempfile::tempdir().unwrap();
-    let (_, state) = SearchIndex::open(&parent.path().join("a/b")).unwrap();
-    assert!(matches!(state, OpenState::NeedsRebuild { .. }));
 }
 
 #[test]

@@ -96,6 +96,11 @@ pub fn hash_secret(secret: &str) -> [u8; 32] {
     sha2::Sha256::digest(secret.as_bytes()).into()
 }
 
+pub(crate) type PendingUploads = std::collections::HashMap<
+    (crate::domain::ids::AccountId, [u8; 32]),
+    (crate::domain::ticket::Attachment, jiff::Timestamp),
+>;
+
 /// A ticket changed; open pages of the tenant may want to refresh.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TicketEvent {
@@ -116,6 +121,8 @@ pub struct Services {
     pub events: tokio::sync::broadcast::Sender<TicketEvent>,
     /// Wakes the search indexer after a write.
     pub indexer_wake: std::sync::Arc<tokio::sync::Notify>,
+    /// API uploads not yet attached, by uploader.
+    pub(crate) uploads: std::sync::Mutex<PendingUploads>,
     setup: std::sync::Mutex<Option<auth::SetupToken>>,
 }
 
@@ -140,6 +147,7 @@ impl Services {
             search,
             events,
             indexer_wake: std::sync::Arc::new(tokio::sync::Notify::new()),
+            uploads: std::sync::Mutex::new(PendingUploads::new()),
             setup: std::sync::Mutex::new(None),
         })
     }

@@ -343,6 +343,30 @@ impl Services {
             .await?)
     }
 
+    /// Enabled supporters and admins of the tenant (assignee pickers and filters).
+    pub async fn staff(&self, caller: &Caller) -> ServiceResult<Vec<Account>> {
+        if !caller.role.is_staff() {
+            return Err(ServiceError::NotFound);
+        }
+        let tenant = caller.tenant;
+        Ok(self
+            .store
+            .read(move |r| {
+                let mut list = Vec::new();
+                for m in store_accounts::members_of_tenant(r, tenant)? {
+                    if m.role.is_staff()
+                        && !m.disabled
+                        && let Some(a) = store_accounts::get_account(r, m.account)?
+                    {
+                        list.push(a);
+                    }
+                }
+                list.sort_by_key(|a| a.name.to_lowercase());
+                Ok(list)
+            })
+            .await?)
+    }
+
     /// A member of the tenant the caller may file a ticket for.
     pub async fn tenant_member(
         &self,

@@ -20,6 +20,8 @@ use crate::store::tickets::{self as store_tickets, TicketIndexKeys};
 use crate::store::{StoreError, accounts as store_accounts, catalog as store_catalog};
 
 pub const MAX_SUBJECT_CHARS: usize = 200;
+/// API uploads must be attached within this time.
+pub const UPLOAD_VALIDITY: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
 pub const MAX_BODY_CHARS: usize = 50_000;
 
 /// What a person reports (or a supporter files on a customer's behalf).
@@ -352,6 +354,35 @@ impl Services {
             })
             .await
             .map_err(not_found)
+    }
+
+    /// Remembers an API upload for its uploader, so only they can attach it (knowing a
+    /// blob's hash must never be enough to attach, and so read, someone else's file).
+    pub fn register_upload(&self, account: AccountId, attachment: Attachment) -> String {
+        let id = hex::encode(attachment.hash);
+        let now = self.now();
+        let mut pending = self.uploads.lock().unwrap_or_else(|e| e.into_inner());
+        pending.retain(|_, (_, at)| now.duration_since(*at) < UPLOAD_VALIDITY);
+        pending.insert((account, attachment.hash), (attachment, now));
+        id
+    }
+
+    /// The caller's own pending upload with this id, if any.
+    pub fn claim_upload(&self, account: AccountId, id: &str) -> Option<Attachment> {
+        let hash = crate::blobs::parse_hash(id)?;
+        let now = self.now();
+        let pending = self.uploads.lock().unwrap_or_else(|e| e.into_inner());
+        pending
+            .get(&(account, hash))
+            .filter(|(_, at)| now.duration_since(*at) < UPLOAD_VALIDITY)
+            .map(|(a, _)| a.clone())
+    }
+
+    /// Removes blobs an abandoned upload wrote, unless some record references them (the
+    /// same file may be attached elsewhere: blobs are shared by content).
+    pub async fn forget_unused_blobs(&self, hashes: Vec<[u8; 32]>) {
+        self.drop_unreferenced_blobs(TenantId::INSTANCE, hashes)
+            .await;
     }
 
     async fn drop_unreferenced_blobs(&self, tenant: TenantId, hashes: Vec<[u8; 32]>) {

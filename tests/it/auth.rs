@@ -1006,7 +1006,6 @@ async fn stored_password_hashes_are_argon2id_with_at_least_the_required_cost() {
 }
 
 #[tokio::test]
-#[ignore = "bug: the start page of a fresh instance never shows home.setup_pending"]
 async fn the_start_page_of_a_fresh_instance_says_where_the_setup_link_is() {
     let app = TestApp::new();
     app.setup_token().await.unwrap();
@@ -1025,7 +1024,6 @@ async fn the_start_page_of_a_fresh_instance_says_where_the_setup_link_is() {
 }
 
 #[tokio::test]
-#[ignore = "bug: sign_in_redirect uses req.uri(), which poem strips to /settings under the /admin nest"]
 async fn signing_in_from_an_operator_page_returns_to_that_page() {
     let app = TestApp::seeded().await;
     let anon = app.anon().await;

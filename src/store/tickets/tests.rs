@@ -2,6 +2,7 @@
 //! references and the outbox. Listings are tested in [`list`].
 
 mod list;
+mod perf;
 
 use std::collections::BTreeMap;
 
@@ -570,7 +571,7 @@ fn attachment_references_are_counted_per_tenant_and_instance() {
 fn the_outbox_records_every_searchable_change_in_order() {
     let env = env();
     let (t1, t2) = (env.t1, env.t2);
-    assert_eq!(env.r(|r| outbox_head(r)), 0);
+    assert_eq!(env.r(outbox_head), 0);
     let one = env.create(draft(t1, 5), keys(0, "c"));
     env.create(draft(t2, 5), keys(0, "c"));
     let m = message(t1, 1, "x", &[]);
@@ -599,14 +600,14 @@ fn the_outbox_records_every_searchable_change_in_order() {
     let page = env.r(|r| outbox_after(r, 2, 2));
     assert_eq!(page.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3, 4]);
     assert!(env.r(|r| outbox_after(r, u64::MAX, 10)).is_empty());
-    assert_eq!(env.r(|r| outbox_head(r)), 6);
+    assert_eq!(env.r(outbox_head), 6);
 
     env.w(|w| trim_outbox(w, 4));
     let rest = env.r(|r| outbox_after(r, 0, 100));
     assert_eq!(rest.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![5, 6]);
     env.w(|w| trim_outbox(w, u64::MAX));
     assert!(env.r(|r| outbox_after(r, 0, 100)).is_empty());
-    assert_eq!(env.r(|r| outbox_head(r)), 6, "trimming never reissues seqs");
+    assert_eq!(env.r(outbox_head), 6, "trimming never reissues seqs");
     env.create(draft(t1, 5), keys(0, "c"));
     let next = env.r(|r| outbox_after(r, 6, 10));
     assert_eq!(

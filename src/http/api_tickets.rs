@@ -1,0 +1,609 @@
+//! Tickets through the JSON API, with the same authorisation as the pages: the token's
+//! account must be an enabled member of the tenant in the URL, customers see only their
+//! own tickets and never internal notes.
+
+use poem::Request;
+use poem::http::StatusCode;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::{Attachment as FilePayload, AttachmentType, Binary, Json};
+use poem_openapi::{Object, OpenApi};
+
+use super::api::TokenAuth;
+use crate::app::AppState;
+use crate::blobs::{is_inline_safe, sanitize_filename};
+use crate::domain::caller::{AuthMethod, Caller};
+use crate::domain::ids::{AccountId, PriorityId, TopicId};
+use crate::domain::read::{HitPlace, TicketDetail, TicketRow};
+use crate::domain::ticket::{Attachment, Status, Visibility};
+use crate::error::AppError;
+use crate::service::ServiceError;
+use crate::service::queues::ListFilter;
+use crate::service::tickets::{Command, NewTicket};
+use crate::store::tickets::SortKey;
+
+fn state(req: &Request) -> poem::Result<&AppState> {
+    req.data::<AppState>()
+        .ok_or_else(|| AppError::Internal("application state missing".to_owned()).into())
+}
+
+/// Refusals become JSON problems; field errors list each field and message key.
+fn api_error(e: ServiceError) -> poem::Error {
+    match e {
+        ServiceError::Invalid(fields) => {
+            let errors: Vec<serde_json::Value> = fields
+                .iter()
+                .map(|f| serde_json::json!({"field": f.field, "message": f.message_key}))
+                .collect();
+            let body =
+                serde_json::json!({"status": 422, "title": "invalid input", "errors": errors});
+            poem::Error::from_response(
+                poem::Response::builder()
+                    .status(StatusCode::UNPROCESSABLE_ENTITY)
+                    .content_type("application/json")
+                    .body(body.to_string()),
+            )
+        }
+        other => AppError::from(other).into(),
+    }
+}
+
+async fn caller(req: &Request, auth: &TokenAuth, slug: &str) -> poem::Result<Caller> {
+    let state = state(req)?;
+    let (caller, _) = state
+        .services
+        .caller_in(&auth.0.account, slug, AuthMethod::ApiToken)
+        .await
+        .map_err(api_error)?;
+    Ok(caller)
+}
+
+#[derive(Debug, Object)]
+pub struct AttachmentOut {
+    pub name: String,
+    pub mime: String,
+    pub size: u64,
+    /// Download path (relative to the API base).
+    pub href: String,
+}
+
+#[derive(Debug, Object)]
+pub struct MessageOut {
+    pub seq: u32,
+    pub author_id: u64,
+    pub author_name: String,
+    /// public or internal (internal only ever reaches staff)
+    pub visibility: String,
+    pub body: String,
+    pub created_at: String,
+    pub attachments: Vec<AttachmentOut>,
+}
+
+#[derive(Debug, Object)]
+pub struct TicketOut {
+    pub number: u64,
+    pub subject: String,
+    /// new, open, waiting, resolved or closed
+    pub status: String,
+    pub customer_id: u64,
+    pub customer_name: String,
+    pub assignee_id: Option<u64>,
+    pub assignee_name: Option<String>,
+    pub priority_id: Option<u64>,
+    pub priority_name: Option<String>,
+    pub topic_id: Option<u64>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub in_trash: bool,
+}
+
+#[derive(Debug, Object)]
+pub struct TicketDetailOut {
+    pub ticket: TicketOut,
+    pub body: String,
+    pub solution: Option<String>,
+    pub messages: Vec<MessageOut>,
+}
+
+#[derive(Debug, Object)]
+pub struct TicketListOut {
+    pub tickets: Vec<TicketOut>,
+    /// Pass as `after` for the next page.
+    pub next: Option<String>,
+    pub truncated: bool,
+}
+
+fn ticket_out(row: &TicketRow) -> TicketOut {
+    let t = &row.ticket;
+    TicketOut {
+        number: t.number,
+        subject: t.subject.clone(),
+        status: t.status.code().to_owned(),
+        customer_id: t.customer.0,
+        customer_name: row.customer_name.clone(),
+        assignee_id: t.assignee.map(|a| a.0),
+        assignee_name: row.assignee_name.clone(),
+        priority_id: t.priority.map(|p| p.0),
+        priority_name: row.priority.as_ref().map(|p| p.name.clone()),
+        topic_id: t.topic.map(|x| x.0),
+        created_at: t.created_at.to_string(),
+        updated_at: t.updated_at.to_string(),
+        in_trash: t.deleted.is_some(),
+    }
+}
+
+fn detail_out(slug: &str, d: TicketDetail) -> TicketDetailOut {
+    let row = TicketRow {
+        customer_name: d
+            .customer
+            .as_ref()
+            .map(|a| a.name.clone())
+            .unwrap_or_default(),
+        assignee_name: d.assignee.as_ref().map(|a| a.name.clone()),
+        priority: d.priority.clone(),
+        topic_name: d.topic.as_ref().map(|t| t.name.clone()),
+        ticket: d.ticket.clone(),
+    };
+    let number = d.ticket.number;
+    TicketDetailOut {
+        ticket: ticket_out(&row),
+        body: d.ticket.body.clone(),
+        solution: d.ticket.solution.clone(),
+        messages: d
+            .messages
+            .into_iter()
+            .map(|(m, author)| MessageOut {
+                seq: m.seq,
+                author_id: m.author.0,
+                author_name: author.map(|a| a.name).unwrap_or_default(),
+                visibility: match m.visibility {
+                    Visibility::Public => "public".to_owned(),
+                    Visibility::Internal => "internal".to_owned(),
+                },
+                body: m.body,
+                created_at: m.created_at.to_string(),
+                attachments: m
+                    .attachments
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| AttachmentOut {
+                        name: a.name.clone(),
+                        mime: a.mime.clone(),
+                        size: a.size,
+                        href: format!("/t/{slug}/tickets/{number}/files/{}/{i}", m.seq),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct NewTicketIn {
+    pub subject: String,
+    /// Markdown.
+    pub body: String,
+    pub topic_id: Option<u64>,
+    /// Staff only: file the ticket for this customer.
+    pub customer_id: Option<u64>,
+    /// Staff only.
+    pub priority_id: Option<u64>,
+    /// Ids returned by the upload endpoint.
+    #[oai(default)]
+    pub attachments: Vec<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct ReplyIn {
+    pub body: String,
+    /// Staff only: an internal note instead of a public reply.
+    #[oai(default)]
+    pub internal: bool,
+    #[oai(default)]
+    pub attachments: Vec<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct AcceptIn {
+    pub priority_id: u64,
+    /// Defaults to the caller.
+    pub assignee_id: Option<u64>,
+}
+
+#[derive(Debug, Object)]
+pub struct AssignIn {
+    pub assignee_id: u64,
+    #[oai(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Object)]
+pub struct ResolveIn {
+    pub solution: String,
+}
+
+#[derive(Debug, Object)]
+pub struct UploadOut {
+    /// Reference this id in `attachments` of a new ticket or reply within an hour.
+    pub id: String,
+    pub name: String,
+    pub mime: String,
+    pub size: u64,
+}
+
+#[derive(Debug, Object)]
+pub struct HitOut {
+    pub number: u64,
+    pub subject: String,
+    pub status: String,
+    /// Set when the match is in a message of the thread.
+    pub message_seq: Option<u32>,
+    pub snippet: String,
+}
+
+#[derive(Debug, Object)]
+pub struct SearchOut {
+    pub hits: Vec<HitOut>,
+    /// The index is being rebuilt; results may be incomplete.
+    pub rebuilding: bool,
+}
+
+fn attachments(state: &AppState, caller: &Caller, ids: &[String]) -> poem::Result<Vec<Attachment>> {
+    ids.iter()
+        .map(|id| {
+            state
+                .services
+                .claim_upload(caller.account, id)
+                .ok_or_else(|| api_error(ServiceError::invalid("attachments", "invalid_choice")))
+        })
+        .collect()
+}
+
+pub struct TicketApi;
+
+#[OpenApi]
+impl TicketApi {
+    /// Tickets of the tenant (staff) or the caller's own (customers), filtered and sorted.
+    #[allow(clippy::too_many_arguments)]
+    #[oai(path = "/t/:slug/tickets", method = "get")]
+    async fn list(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        slug: Path<String>,
+        /// Free text.
+        q: Query<Option<String>>,
+        status: Query<Option<String>>,
+        customer_id: Query<Option<u64>>,
+        assignee_id: Query<Option<u64>>,
+        priority_id: Query<Option<u64>>,
+        topic_id: Query<Option<u64>>,
+        /// number, created, updated, customer, status or priority
+        sort: Query<Option<String>>,
+        /// asc or desc (default)
+        dir: Query<Option<String>>,
+        after: Query<Option<String>>,
+    ) -> poem::Result<Json<TicketListOut>> {
+        let caller = caller(req, &auth, &slug.0).await?;
+        let state = state(req)?;
+        let statuses = match status.0.as_deref() {
+            None | Some("") => Vec::new(),
+            Some(code) => vec![
+                Status::parse(code)
+                    .ok_or_else(|| api_error(ServiceError::invalid("status", "invalid_choice")))?,
+            ],
+        };
+        let filter = ListFilter {
+            text: q.0.unwrap_or_default(),
+            statuses,
+            customer: customer_id.0.map(AccountId),
+            assignee: assignee_id.0.map(|a| Some(AccountId(a))),
+            priority: priority_id.0.map(PriorityId),
+            topic: topic_id.0.map(TopicId),
+            sort: match sort.0.as_deref() {
+                Some("created") => SortKey::Created,
+                Some("updated") => SortKey::Updated,
+                Some("customer") => SortKey::Customer,
+                Some("status") => SortKey::Status,
+                Some("priority") => SortKey::Priority,
+                _ => SortKey::Number,
+            },
+            descending: dir.0.as_deref() != Some("asc"),
+            cursor: after.0,
+            ..ListFilter::default()
+        };
+        let page = if caller.role.is_staff() {
+            state.services.manage(&caller, filter).await
+        } else {
+            state.services.my_requests(&caller, filter).await
+        }
+        .map_err(api_error)?;
+        Ok(Json(TicketListOut {
+            tickets: page.rows.iter().map(ticket_out).collect(),
+            next: page.next,
+            truncated: page.truncated,
+        }))
+    }
+
+    /// Reports a ticket (customers) or files one for a customer (staff).
+    #[oai(path = "/t/:slug/tickets", method = "post")]
+    async fn create(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        slug: Path<String>,
+        body: Json<NewTicketIn>,
+    ) -> poem::Result<Json<TicketDetailOut>> {
+        let caller = caller(req, &auth, &slug.0).await?;
+        let state = state(req)?;
+        let input = NewTicket {
+            subject: body.0.subject,
+            body: body.0.body,
+            topic: body.0.topic_id.map(TopicId),
+            customer: body.0.customer_id.map(AccountId),
+            priority: body.0.priority_id.map(PriorityId),
+            attachments: attachments(state, &caller, &body.0.attachments)?,
+        };
+        let ticket = state
+            .services
+            .create_ticket(&caller, input)
+            .await
+            .map_err(api_error)?;
+        let detail = state
+            .services
+            .ticket_view(&caller, ticket.number)
+            .await
+            .map_err(api_error)?;
+        Ok(Json(detail_out(&slug.0, detail)))
+    }
+
+    /// A ticket with its thread; internal notes only for staff.
+    #[oai(path = "/t/:slug/tickets/:number", method = "get")]
+    async fn get(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        slug: Path<String>,
+        number: Path<u64>,
+    ) -> poem::Result<Json<TicketDetailOut>> {
+        let caller = caller(req, &auth, &slug.0).await?;
+        let detail = state(req)?
+            .services
+            .ticket_view(&caller, number.0)
+            .await
+            .map_err(api_error)?;
+        Ok(Json(detail_out(&slug.0, detail)))
+    }
+
+    /// A public reply, or (staff, `internal: true`) an internal note.
+    #[oai(path = "/t/:slug/tickets/:number/reply", method = "post")]
+    async fn reply(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        slug: Path<String>,
+        number: Path<u64>,
+        body: Json<ReplyIn>,
+    ) -> poem::Result<Json<TicketDetailOut>> {
+        let caller = caller(req, &auth, &slug.0).await?;
+        let state = state(req)?;
+        let command = Command::Reply {
+            body: body.0.body,
+            internal: body.0.internal,
+            attachments: attachments(state, &caller, &body.0.attachments)?,
+        };
+        self.act(state, &caller, &slug.0, number.0, command).await
+    }
+
+    #[oai(path = "/t/:slug/tickets/:number/accept", method = "post")]
+    async fn accept(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        slug: Path<String>,
+        number: Path<u64>,
+        body: Json<AcceptIn>,
+    ) -> poem::Result<Json<TicketDetailOut>> {
+        let caller = caller(req, &auth, &slug.0).await?;
+        let command = Command::Accept {
+            priority: PriorityId(body.0.priority_id),
+            assignee: body.0.assignee_id.map(AccountId),
+        };
+        self.act(state(req)?, &caller, &slug.0, number.0, command)
+            .await
+    }
+
+    #[oai(path = "/t/:slug/tickets/:number/assign", method = "post")]
+    async fn assign(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        slug: Path<String>,
+        number: Path<u64>,
+        body: Json<AssignIn>,
+    ) -> poem::Result<Json<TicketDetailOut>> {
+        let caller = caller(req, &auth, &slug.0).await?;
+        let command = Command::Assign {
+            to: AccountId(body.0.assignee_id),
+            note: body.0.note,
+        };
+        self.act(state(req)?, &caller, &slug.0, number.0, command)
+            .await
+    }
+
+    #[oai(path = "/t/:slug/tickets/:number/resolve", method = "post")]
+    async fn resolve(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        slug: Path<String>,
+        number: Path<u64>,
+        body: Json<ResolveIn>,
+    ) -> poem::Result<Json<TicketDetailOut>> {
+        let caller = caller(req, &auth, &slug.0).await?;
+        let command = Command::Resolve {
+            solution: body.0.solution,
+        };
+        self.act(state(req)?, &caller, &slug.0, number.0, command)
+            .await
+    }
+
+    #[oai(path = "/t/:slug/tickets/:number/close", method = "post")]
+    async fn close(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        slug: Path<String>,
+        number: Path<u64>,
+    ) -> poem::Result<Json<TicketDetailOut>> {
+        let caller = caller(req, &auth, &slug.0).await?;
+        self.act(state(req)?, &caller, &slug.0, number.0, Command::Close)
+            .await
+    }
+
+    #[oai(path = "/t/:slug/tickets/:number/reopen", method = "post")]
+    async fn reopen(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        slug: Path<String>,
+        number: Path<u64>,
+    ) -> poem::Result<Json<TicketDetailOut>> {
+        let caller = caller(req, &auth, &slug.0).await?;
+        self.act(state(req)?, &caller, &slug.0, number.0, Command::Reopen)
+            .await
+    }
+
+    /// Uploads a file (the raw body) for a later ticket or reply; `name` is its file name.
+    #[oai(path = "/t/:slug/uploads", method = "post")]
+    async fn upload(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        slug: Path<String>,
+        name: Query<String>,
+        body: Binary<poem::Body>,
+    ) -> poem::Result<Json<UploadOut>> {
+        let caller = caller(req, &auth, &slug.0).await?;
+        let state = state(req)?;
+        let stream = body.0.into_bytes_stream();
+        let stored = state
+            .services
+            .blobs
+            .ingest(Box::pin(stream), state.config.upload_file_bytes)
+            .await
+            .map_err(|e| match e {
+                crate::blobs::BlobError::TooLarge { .. } => {
+                    api_error(ServiceError::invalid("file", "file_too_large"))
+                }
+                other if other.is_storage_full() => AppError::StorageFull.into(),
+                other => AppError::Internal(other.to_string()).into(),
+            })?;
+        let attachment = Attachment {
+            hash: stored.hash,
+            name: sanitize_filename(&name.0),
+            mime: stored.mime.clone(),
+            size: stored.size,
+        };
+        let id = state
+            .services
+            .register_upload(caller.account, attachment.clone());
+        Ok(Json(UploadOut {
+            id,
+            name: attachment.name,
+            mime: attachment.mime,
+            size: attachment.size,
+        }))
+    }
+
+    /// Downloads an attachment the caller may see.
+    #[oai(path = "/t/:slug/tickets/:number/files/:seq/:index", method = "get")]
+    async fn file(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        slug: Path<String>,
+        number: Path<u64>,
+        seq: Path<u32>,
+        index: Path<usize>,
+    ) -> poem::Result<FilePayload<poem::Body>> {
+        let caller = caller(req, &auth, &slug.0).await?;
+        let state = state(req)?;
+        let attachment = state
+            .services
+            .attachment(&caller, number.0, seq.0, index.0)
+            .await
+            .map_err(api_error)?;
+        let (file, _) = state
+            .services
+            .blobs
+            .open(&attachment.hash)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        let inline = is_inline_safe(&attachment.mime) && attachment.is_inline_image();
+        let kind = if inline {
+            AttachmentType::Inline
+        } else {
+            AttachmentType::Attachment
+        };
+        Ok(FilePayload::new(poem::Body::from_async_read(file))
+            .attachment_type(kind)
+            .filename(attachment.name))
+    }
+
+    /// Full-text search over what the caller may see.
+    #[oai(path = "/t/:slug/search", method = "get")]
+    async fn search(
+        &self,
+        req: &Request,
+        auth: TokenAuth,
+        slug: Path<String>,
+        q: Query<String>,
+    ) -> poem::Result<Json<SearchOut>> {
+        let caller = caller(req, &auth, &slug.0).await?;
+        let outcome = state(req)?
+            .services
+            .search_tickets(&caller, &q.0)
+            .await
+            .map_err(api_error)?;
+        Ok(Json(SearchOut {
+            rebuilding: outcome.rebuilding,
+            hits: outcome
+                .hits
+                .into_iter()
+                .map(|h| HitOut {
+                    number: h.number,
+                    subject: h.subject,
+                    status: h.status.code().to_owned(),
+                    message_seq: match h.place {
+                        HitPlace::Ticket => None,
+                        HitPlace::Message { seq } => Some(seq),
+                    },
+                    snippet: h.snippet,
+                })
+                .collect(),
+        }))
+    }
+}
+
+impl TicketApi {
+    async fn act(
+        &self,
+        state: &AppState,
+        caller: &Caller,
+        slug: &str,
+        number: u64,
+        command: Command,
+    ) -> poem::Result<Json<TicketDetailOut>> {
+        state
+            .services
+            .act(caller, number, command)
+            .await
+            .map_err(api_error)?;
+        let detail = state
+            .services
+            .ticket_view(caller, number)
+            .await
+            .map_err(api_error)?;
+        Ok(Json(detail_out(slug, detail)))
+    }
+}
