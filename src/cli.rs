@@ -24,6 +24,21 @@ pub enum Command {
     /// Exit 0 when the local server answers /healthz, 1 otherwise (for container and
     /// systemd health probes).
     Healthcheck(ServerArgs),
+    /// Fill the data directory with demo tenants, people and tickets (server stopped),
+    /// and print how to sign in.
+    DemoData(DemoArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Number of demo tenants to add.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub tenants: u64,
+    /// Number of tickets in total, spread evenly over the new tenants.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(0..=100_000_000))]
+    pub tickets: u64,
 }
 
 /// Options shared by every command that needs to know where the instance lives.

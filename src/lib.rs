@@ -19,5 +19,6 @@ pub mod server;
 pub mod service;
 pub mod store;
 pub mod tls;
+pub mod tools;
 pub mod views;
 pub mod web;

@@ -17,6 +17,7 @@ fn main() -> ExitCode {
     let command = cli.command_or_serve();
     let args = match &command {
         Command::Serve(a) | Command::Healthcheck(a) => a.clone(),
+        Command::DemoData(d) => d.server.clone(),
     };
     let config = match load_config(&args) {
         Ok(c) => c,
@@ -42,6 +43,9 @@ fn main() -> ExitCode {
                 .await
                 .map_err(|e| e.to_string()),
             Command::Healthcheck(_) => supportbox::server::healthcheck(&config)
+                .await
+                .map_err(|e| e.to_string()),
+            Command::DemoData(d) => supportbox::tools::demo_data(&config, d.tenants, d.tickets)
                 .await
                 .map_err(|e| e.to_string()),
         }

@@ -345,31 +345,38 @@ pub async fn page(
     .await
 }
 
+/// One submitted ticket action: what to do, how to confirm it, and what to show again
+/// (and in which form) if it is refused.
+struct Attempt<'a> {
+    number: u64,
+    command: Command,
+    done: &'a str,
+    drafts: TicketDrafts,
+    form_name: &'a str,
+}
+
 /// Runs a command and answers like every form: redirect on success, the page with the
 /// message (and the typed text kept) on refusal.
 async fn run(
     tc: &TenantCaller,
     ctx: &PageCtx,
     state: &AppState,
-    number: u64,
-    command: Command,
-    done: &str,
-    drafts: TicketDrafts,
-    form_name: &str,
+    a: Attempt<'_>,
 ) -> Result<Response, AppError> {
-    let purging = matches!(command, Command::Purge);
-    match state.services.act(&tc.caller, number, command).await {
+    let purging = matches!(a.command, Command::Purge);
+    let number = a.number;
+    match state.services.act(&tc.caller, number, a.command).await {
         Ok(_) if purging => Ok(see_other(&with_done(
             &format!("{}/tickets?status=trash", base(tc)),
-            done,
+            a.done,
         ))),
         Ok(_) => Ok(see_other(&with_done(
             &format!("{}/tickets/{number}", base(tc)),
-            done,
+            a.done,
         ))),
         Err(e) => {
-            let errors = errors_of(e)?.for_form(form_name);
-            render_ticket(tc, ctx, state, number, &errors, None, &drafts).await
+            let errors = errors_of(e)?.for_form(a.form_name);
+            render_ticket(tc, ctx, state, number, &errors, None, &a.drafts).await
         }
     }
 }
@@ -412,7 +419,19 @@ async fn reply_or_note(
         attachments: upload.files,
     };
     let done = if internal { "noted" } else { "replied" };
-    let response = run(&tc, &ctx, state, number, command, done, drafts, form_name).await;
+    let response = run(
+        &tc,
+        &ctx,
+        state,
+        Attempt {
+            number,
+            command,
+            done,
+            drafts,
+            form_name,
+        },
+    )
+    .await;
     if response
         .as_ref()
         .map(|r| r.status() != StatusCode::SEE_OTHER)
@@ -474,18 +493,21 @@ pub async fn accept(
         priority: PriorityId(priority),
         assignee: parse_id(&f.assignee).map(AccountId),
     };
+    let drafts = TicketDrafts {
+        accept: f,
+        ..TicketDrafts::default()
+    };
     run(
         &tc,
         &ctx,
         &state,
-        number,
-        command,
-        "accepted",
-        TicketDrafts {
-            accept: f,
-            ..TicketDrafts::default()
+        Attempt {
+            number,
+            command,
+            done: "accepted",
+            drafts,
+            form_name: "accept",
         },
-        "accept",
     )
     .await
 }
@@ -519,18 +541,21 @@ pub async fn assign(
         to: AccountId(to),
         note: f.note.clone(),
     };
+    let drafts = TicketDrafts {
+        assign: f,
+        ..TicketDrafts::default()
+    };
     run(
         &tc,
         &ctx,
         &state,
-        number,
-        command,
-        "assigned",
-        TicketDrafts {
-            assign: f,
-            ..TicketDrafts::default()
+        Attempt {
+            number,
+            command,
+            done: "assigned",
+            drafts,
+            form_name: "assign",
         },
-        "assign",
     )
     .await
 }
@@ -557,15 +582,18 @@ pub async fn set_priority(
         )
         .await;
     };
+    let command = Command::SetPriority(PriorityId(p));
     run(
         &tc,
         &ctx,
         &state,
-        number,
-        Command::SetPriority(PriorityId(p)),
-        "priority_changed",
-        TicketDrafts::default(),
-        "priority",
+        Attempt {
+            number,
+            command,
+            done: "priority_changed",
+            drafts: TicketDrafts::default(),
+            form_name: "priority",
+        },
     )
     .await
 }
@@ -579,15 +607,18 @@ pub async fn set_topic(
     Form(f): Form<ChoiceForm>,
 ) -> Result<Response, AppError> {
     let topic = parse_id(&f.value).map(TopicId);
+    let command = Command::SetTopic(topic);
     run(
         &tc,
         &ctx,
         &state,
-        number,
-        Command::SetTopic(topic),
-        "topic_changed",
-        TicketDrafts::default(),
-        "topic",
+        Attempt {
+            number,
+            command,
+            done: "topic_changed",
+            drafts: TicketDrafts::default(),
+            form_name: "topic",
+        },
     )
     .await
 }
@@ -603,18 +634,21 @@ pub async fn resolve(
     let command = Command::Resolve {
         solution: f.solution.clone(),
     };
+    let drafts = TicketDrafts {
+        resolve: f,
+        ..TicketDrafts::default()
+    };
     run(
         &tc,
         &ctx,
         &state,
-        number,
-        command,
-        "resolved",
-        TicketDrafts {
-            resolve: f,
-            ..TicketDrafts::default()
+        Attempt {
+            number,
+            command,
+            done: "resolved",
+            drafts,
+            form_name: "resolve",
         },
-        "resolve",
     )
     .await
 }
@@ -628,17 +662,14 @@ macro_rules! simple_action {
             state: Data<&AppState>,
             Path((_, number)): Path<(String, u64)>,
         ) -> Result<Response, AppError> {
-            run(
-                &tc,
-                &ctx,
-                &state,
+            let attempt = Attempt {
                 number,
-                $command,
-                $done,
-                TicketDrafts::default(),
-                stringify!($name),
-            )
-            .await
+                command: $command,
+                done: $done,
+                drafts: TicketDrafts::default(),
+                form_name: stringify!($name),
+            };
+            run(&tc, &ctx, &state, attempt).await
         }
     };
 }

@@ -334,7 +334,7 @@ impl Services {
 
     /// Whether an operator exists (the instance went through first-run setup).
     pub async fn is_set_up(&self) -> ServiceResult<bool> {
-        Ok(self.store.read(|r| store_accounts::any_operator(r)).await?)
+        Ok(self.store.read(store_accounts::any_operator).await?)
     }
 
     /// Creates the setup link when no operator exists yet; `None` once set up. A fresh

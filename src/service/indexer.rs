@@ -52,7 +52,7 @@ fn load_doc(store: &Store, tenant: TenantId, number: u64) -> Result<Option<Ticke
             status: ticket.status,
             subject: ticket.subject,
             body: ticket.body,
-            updated_micros: ticket.updated_at.as_microsecond() as i64,
+            updated_micros: ticket.updated_at.as_microsecond(),
             messages,
         }))
     })

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
+pub mod demo;
 pub mod health;
 pub mod indexer;
 pub mod passwords;
@@ -135,7 +136,7 @@ impl Services {
         blobs: crate::blobs::BlobStore,
         search: crate::search::SearchIndex,
     ) -> ServiceResult<Services> {
-        let settings = store.read_blocking(|r| crate::store::settings::get_instance_settings(r))?;
+        let settings = store.read_blocking(crate::store::settings::get_instance_settings)?;
         let (events, _) = tokio::sync::broadcast::channel(256);
         Ok(Services {
             sessions: sessions::SessionManager::new(store.clone(), clock.clone(), settings),

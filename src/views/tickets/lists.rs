@@ -752,6 +752,17 @@ mod tests {
         assert_labelled(&html);
         assert!(!html.contains("value=\"trash\""));
         assert!(html.contains("Noch keine Tickets"));
+        let html = manage(
+            &sup,
+            now(),
+            &counts(),
+            &ListFilter::default(),
+            &page(None),
+            &[],
+            &[],
+            &[],
+        )
+        .into_string();
         assert!(
             html.contains("aria-sort=\"descending\""),
             "number, newest first by default"

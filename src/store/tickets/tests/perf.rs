@@ -73,7 +73,8 @@ fn perf_listings_at_benchmark_size() {
         TICKETS as f64 / took.as_secs_f64()
     );
     let t1 = env.t1;
-    let list = |q: ListQuery| move || env.r(|r| list_tickets(r, t1, &q)).tickets.len();
+    let shared = &env;
+    let list = |q: ListQuery| move || shared.r(|r| list_tickets(r, t1, &q)).tickets.len();
     measure("tab counts", 500, || {
         usize::try_from(env.r(|r| tab_counts(r, t1))[0]).unwrap()
     });
