@@ -10,7 +10,8 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::http::{
-    account, admin, api, auth_pages, queues, session::LoadSession, settings, tenant, tickets,
+    account, admin, api, auth_pages, backup, queues, session::LoadSession, settings, tenant,
+    tickets,
 };
 use crate::http::{
     assets, health,
@@ -52,6 +53,8 @@ pub struct AppInner {
     pub services: Services,
     /// Why the search index must be rebuilt at start, taken by the indexer task.
     pub index_rebuild: std::sync::Mutex<Option<String>>,
+    /// Backup jobs and the maintenance state of an online restore.
+    pub backup: Arc<crate::service::backup::BackupState>,
     ready: AtomicBool,
 }
 
@@ -89,7 +92,15 @@ impl AppState {
             blobs,
             search,
         )?;
+        let backup = Arc::new(crate::service::backup::BackupState::new(
+            crate::service::backup::BackupSettings {
+                schedule_hours: config.backup_schedule_hours,
+                keep: config.backup_keep,
+                restore_upload_bytes: config.restore_upload_bytes,
+            },
+        ));
         Ok(AppState(Arc::new(AppInner {
+            backup,
             config,
             store,
             clock,
@@ -197,6 +208,9 @@ fn admin_routes() -> Route {
             get(admin::settings_page).post(admin::update_settings),
         )
         .at("/audit", get(admin::audit))
+        .at("/backups", get(backup::backups_page))
+        .at("/backups/snapshot", post(backup::take_snapshot))
+        .at("/backups/:name", get(backup::download_snapshot))
 }
 
 /// Tenant pages; poem cannot nest under a path capture, so each route names `/t/:slug`.
@@ -287,6 +301,8 @@ fn api_routes() -> Route {
     let api = api::service();
     Route::new()
         .at("/openapi.json", api.spec_endpoint())
+        .at("/admin/backup", get(backup::download))
+        .at("/admin/restore", post(backup::restore))
         .nest("/", api)
 }
 
@@ -305,6 +321,7 @@ pub fn with_middleware(
         }))
         .with(ErrorPages)
         .with(LoadSession)
+        .with(backup::MaintenanceGate)
         .with(CsrfCookie)
         .with(RequestSpan)
         .with(AddData::new(state))

@@ -27,6 +27,46 @@ pub enum Command {
     /// Fill the data directory with demo tenants, people and tickets (server stopped),
     /// and print how to sign in.
     DemoData(DemoArgs),
+    /// Write a backup archive of the data directory (server stopped; while it runs, use
+    /// GET /api/v1/admin/backup or a snapshot from DATA_DIR/backups/).
+    Backup(BackupArgs),
+    /// Restore a backup archive into the data directory (server stopped). Everything is
+    /// checked first; the replaced data is kept in DATA_DIR/pre-restore-<time>/.
+    Restore(RestoreArgs),
+    /// Check a data directory (server stopped) or a backup archive; exits 1 on problems.
+    Verify(VerifyArgs),
+    /// Rebuild the search index from the database (server stopped).
+    Reindex(ServerArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Where to write the archive (a tar+zstd file).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// The archive to restore.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// A data directory or a backup archive.
+    #[arg(value_name = "DATA_DIR|BACKUP_FILE")]
+    pub path: PathBuf,
+    /// For an archive: check structure and hashes only, without decoding every record.
+    #[arg(long)]
+    pub quick: bool,
 }
 
 #[derive(Debug, Args, Clone)]

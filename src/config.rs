@@ -34,6 +34,12 @@ pub struct Config {
     pub upload_file_bytes: u64,
     /// Largest upload request (all files and fields together).
     pub upload_request_bytes: u64,
+    /// Hours between scheduled snapshots into `data_dir/backups/`; 0 turns them off.
+    pub backup_schedule_hours: u64,
+    /// Scheduled snapshots kept.
+    pub backup_keep: usize,
+    /// Largest archive the restore endpoint accepts.
+    pub restore_upload_bytes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +64,9 @@ impl Default for Config {
             login_failures_per_account: 5,
             upload_file_bytes: 25 * 1024 * 1024,
             upload_request_bytes: 100 * 1024 * 1024,
+            backup_schedule_hours: 24,
+            backup_keep: 7,
+            restore_upload_bytes: 16 * 1024 * 1024 * 1024,
         }
     }
 }
@@ -88,6 +97,15 @@ struct RawConfig {
     tls: Option<RawTls>,
     log: Option<RawLog>,
     limits: Option<RawLimits>,
+    backup: Option<RawBackup>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBackup {
+    schedule_hours: Option<u64>,
+    keep: Option<u64>,
+    restore_upload_mib: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -151,6 +169,12 @@ const ENV_KEYS: &[(&str, &str)] = &[
     (
         "SUPPORTBOX_LIMITS_UPLOAD_REQUEST_MIB",
         "limits.upload_request_mib",
+    ),
+    ("SUPPORTBOX_BACKUP_SCHEDULE_HOURS", "backup.schedule_hours"),
+    ("SUPPORTBOX_BACKUP_KEEP", "backup.keep"),
+    (
+        "SUPPORTBOX_BACKUP_RESTORE_UPLOAD_MIB",
+        "backup.restore_upload_mib",
     ),
 ];
 
@@ -257,6 +281,9 @@ impl Config {
                 self.upload_request_bytes = mib * 1024 * 1024;
             }
         }
+        if let Some(backup) = raw.backup {
+            self.apply_backup(backup, &invalid)?;
+        }
         if let Some(log) = raw.log {
             if let Some(format) = log.format {
                 self.log_format = match format.as_str() {
@@ -275,6 +302,41 @@ impl Config {
                     .map_err(|e| invalid("log.level", e.to_string()))?;
                 self.log_level = level;
             }
+        }
+        Ok(())
+    }
+
+    fn apply_backup(
+        &mut self,
+        raw: RawBackup,
+        invalid: &dyn Fn(&str, String) -> ConfigError,
+    ) -> Result<(), ConfigError> {
+        if let Some(hours) = raw.schedule_hours {
+            if hours > 24 * 366 {
+                return Err(invalid(
+                    "backup.schedule_hours",
+                    format!("{hours} is outside 0..=8784 (0 turns snapshots off)"),
+                ));
+            }
+            self.backup_schedule_hours = hours;
+        }
+        if let Some(keep) = raw.keep {
+            if !(1..=1000).contains(&keep) {
+                return Err(invalid(
+                    "backup.keep",
+                    format!("{keep} is outside 1..=1000"),
+                ));
+            }
+            self.backup_keep = keep as usize;
+        }
+        if let Some(mib) = raw.restore_upload_mib {
+            if !(1..=1_048_576).contains(&mib) {
+                return Err(invalid(
+                    "backup.restore_upload_mib",
+                    format!("{mib} is outside 1..=1048576"),
+                ));
+            }
+            self.restore_upload_bytes = mib * 1024 * 1024;
         }
         Ok(())
     }
@@ -425,6 +487,19 @@ fn raw_from_env(env: &BTreeMap<String, String>) -> Result<RawConfig, ConfigError
                 raw.tls
                     .get_or_insert_with(Default::default)
                     .reload_interval_secs = Some(secs);
+            }
+            "backup.schedule_hours" | "backup.keep" | "backup.restore_upload_mib" => {
+                let n = value.parse::<u64>().map_err(|_| ConfigError::Invalid {
+                    source_name: "environment".to_owned(),
+                    key: name.clone(),
+                    detail: format!("`{value}` is not a whole number"),
+                })?;
+                let backup = raw.backup.get_or_insert_with(Default::default);
+                match *key {
+                    "backup.schedule_hours" => backup.schedule_hours = Some(n),
+                    "backup.keep" => backup.keep = Some(n),
+                    _ => backup.restore_upload_mib = Some(n),
+                }
             }
             "log.format" => raw.log.get_or_insert_with(Default::default).format = Some(value),
             "log.level" => raw.log.get_or_insert_with(Default::default).level = Some(value),

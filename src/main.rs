@@ -18,6 +18,10 @@ fn main() -> ExitCode {
     let args = match &command {
         Command::Serve(a) | Command::Healthcheck(a) => a.clone(),
         Command::DemoData(d) => d.server.clone(),
+        Command::Backup(b) => b.server.clone(),
+        Command::Restore(r) => r.server.clone(),
+        Command::Verify(v) => v.server.clone(),
+        Command::Reindex(a) => a.clone(),
     };
     let config = match load_config(&args) {
         Ok(c) => c,
@@ -46,6 +50,18 @@ fn main() -> ExitCode {
                 .await
                 .map_err(|e| e.to_string()),
             Command::DemoData(d) => supportbox::tools::demo_data(&config, d.tenants, d.tickets)
+                .await
+                .map_err(|e| e.to_string()),
+            Command::Backup(b) => supportbox::tools::backup(&config, &b.out)
+                .await
+                .map_err(|e| e.to_string()),
+            Command::Restore(r) => supportbox::tools::restore(&config, &r.file)
+                .await
+                .map_err(|e| e.to_string()),
+            Command::Verify(v) => supportbox::tools::verify(&v.path, v.quick)
+                .await
+                .map_err(|e| e.to_string()),
+            Command::Reindex(_) => supportbox::tools::reindex(&config)
                 .await
                 .map_err(|e| e.to_string()),
         }

@@ -34,6 +34,8 @@ pub enum ServeError {
     Tls(#[from] TlsError),
     #[error(transparent)]
     Start(#[from] StartError),
+    #[error(transparent)]
+    Restore(#[from] crate::store::backup::BackupError),
     #[error("server stopped with an error: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -76,6 +78,8 @@ pub async fn serve(config: Config, clock: SharedClock) -> Result<(), ServeError>
 
     let data_dir = DataDir::open(&config.data_dir)?;
     tracing::info!(path = %data_dir.root().display(), "data directory opened");
+    // Before the database opens: an interrupted restore must finish first.
+    crate::service::backup::recover_at_start(data_dir.root())?;
     let store = Store::open(&data_dir.db_path())?;
     let tls = match configured_tls {
         Some(tls) => tls,
@@ -126,6 +130,14 @@ pub async fn serve(config: Config, clock: SharedClock) -> Result<(), ServeError>
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .take();
+    let snapshots = tokio::spawn(crate::service::backup::run_scheduler(
+        store.clone(),
+        state.services.blobs.clone(),
+        state.clock.clone(),
+        state.backup.clone(),
+        data_dir.root().to_owned(),
+        stop_rx.clone(),
+    ));
     let indexer = tokio::spawn(crate::service::indexer::run(
         store.clone(),
         state.services.search.clone(),
@@ -142,6 +154,7 @@ pub async fn serve(config: Config, clock: SharedClock) -> Result<(), ServeError>
     state.set_ready(false);
     let _ = flusher.await;
     let _ = indexer.await;
+    let _ = snapshots.await;
     if let Err(e) = state.services.sessions.flush().await {
         tracing::warn!(error = %e, "could not save session activity at shutdown");
     }

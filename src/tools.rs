@@ -21,6 +21,136 @@ pub enum ToolError {
     Service(#[from] crate::service::ServiceError),
     #[error("the task failed: {0}")]
     Join(String),
+    #[error("{0}")]
+    Backup(#[from] crate::service::backup::RestoreError),
+    /// `verify` found problems (already printed).
+    #[error("{0} problem(s) found")]
+    Problems(usize),
+}
+
+/// What to do instead when the server holds the data directory.
+fn while_running(e: crate::service::backup::RestoreError, what: &str) -> ToolError {
+    use crate::datadir::DataDirError;
+    use crate::service::backup::RestoreError;
+    match e {
+        RestoreError::DataDir(DataDirError::Locked { path }) => ToolError::Join(format!(
+            "{} is in use by a running Supportbox, and {what} needs it stopped. While it runs, \
+             download a backup with an operator's API token:\n  curl -H \"Authorization: Bearer sbt_…\" \
+             --cacert ca.pem https://HOST:8443/api/v1/admin/backup -o backup.tar.zst\n\
+             or copy the newest snapshot from {}",
+            path.display(),
+            path.join(crate::store::backup::snapshots::BACKUPS_DIR)
+                .display()
+        )),
+        other => other.into(),
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ToolError> + Send + 'static,
+) -> Result<T, ToolError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ToolError::Join(e.to_string()))?
+}
+
+/// `supportbox backup --out FILE` (server stopped).
+pub async fn backup(config: &Config, out: &std::path::Path) -> Result<(), ToolError> {
+    let (dir, out) = (config.data_dir.clone(), out.to_owned());
+    blocking(move || {
+        let started = std::time::Instant::now();
+        let manifest = crate::service::backup::backup_offline(&dir, &out)
+            .map_err(|e| while_running(e, "an offline backup"))?;
+        let bytes: u64 = manifest.entries.iter().map(|e| e.bytes).sum();
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "Wrote {}: {} tickets, {} attachments, {bytes} bytes of data in {secs:.1} s ({:.0} MB/s).",
+            out.display(),
+            manifest.counts.get("tickets").copied().unwrap_or(0),
+            manifest.entries.iter().filter(|e| e.name.starts_with("blobs/")).count(),
+            bytes as f64 / 1e6 / secs.max(1e-6),
+        );
+        for hash in &manifest.missing_blobs {
+            println!("warning: attachment {hash} is missing from the data directory");
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// `supportbox restore FILE` (server stopped).
+pub async fn restore(config: &Config, file: &std::path::Path) -> Result<(), ToolError> {
+    let (dir, file) = (config.data_dir.clone(), file.to_owned());
+    blocking(move || {
+        let input = std::fs::File::open(&file).map_err(|e| {
+            crate::service::backup::RestoreError::from(crate::store::backup::BackupError::Io {
+                path: file.clone(),
+                source: e,
+            })
+        })?;
+        let report = crate::service::backup::restore_offline(
+            &dir,
+            std::io::BufReader::with_capacity(1 << 20, input),
+            crate::store::backup::Hooks::default(),
+        )
+        .map_err(|e| while_running(e, "a restore"))?;
+        println!(
+            "Restored the backup of {} ({} tickets) and rebuilt the search index ({} tickets).",
+            report.manifest.created_at,
+            report.manifest.counts.get("tickets").copied().unwrap_or(0),
+            report.indexed
+        );
+        match &report.previous {
+            Some(p) => println!(
+                "The previous data is kept in {}; delete it when no longer needed.",
+                p.display()
+            ),
+            None => println!("The data directory held no data before."),
+        }
+        for w in &report.warnings {
+            println!("warning: {w}");
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// `supportbox verify DATA_DIR|BACKUP_FILE`: prints what it checked and every problem.
+pub async fn verify(path: &std::path::Path, quick: bool) -> Result<(), ToolError> {
+    let path = path.to_owned();
+    blocking(move || {
+        let report = crate::service::backup::verify(&path, quick, &std::env::temp_dir())
+            .map_err(|e| while_running(e, "verifying the data directory"))?;
+        for note in &report.notes {
+            println!("{note}");
+        }
+        for problem in &report.problems {
+            println!("PROBLEM: {problem}");
+        }
+        if report.problems.is_empty() {
+            println!("OK: {}", path.display());
+            Ok(())
+        } else {
+            Err(ToolError::Problems(report.problems.len()))
+        }
+    })
+    .await
+}
+
+/// `supportbox reindex` (server stopped).
+pub async fn reindex(config: &Config) -> Result<(), ToolError> {
+    let dir = config.data_dir.clone();
+    blocking(move || {
+        let started = std::time::Instant::now();
+        let n = crate::service::backup::reindex_offline(&dir)
+            .map_err(|e| while_running(e, "reindexing"))?;
+        println!(
+            "Rebuilt the search index: {n} tickets in {:.1} s.",
+            started.elapsed().as_secs_f64()
+        );
+        Ok(())
+    })
+    .await
 }
 
 /// `supportbox demo-data`: adds tenants and tickets, indexes them, prints sign-in details.

@@ -5,12 +5,12 @@
 use poem::Request;
 use poem::http::StatusCode;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::{Attachment as FilePayload, AttachmentType, Binary, Json};
-use poem_openapi::{Object, OpenApi};
+use poem_openapi::payload::{Binary, Json};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::api::TokenAuth;
 use crate::app::AppState;
-use crate::blobs::{is_inline_safe, sanitize_filename};
+use crate::blobs::{content_disposition, is_inline_safe, sanitize_filename};
 use crate::domain::caller::{AuthMethod, Caller};
 use crate::domain::ids::{AccountId, PriorityId, TopicId};
 use crate::domain::read::{HitPlace, TicketDetail, TicketRow};
@@ -256,6 +256,17 @@ fn attachments(state: &AppState, caller: &Caller, ids: &[String]) -> poem::Resul
                 .ok_or_else(|| api_error(ServiceError::invalid("attachments", "invalid_choice")))
         })
         .collect()
+}
+
+/// A downloaded attachment.
+#[derive(ApiResponse)]
+pub enum FileResponse {
+    #[oai(status = 200)]
+    Ok(
+        Binary<poem::Body>,
+        #[oai(header = "Content-Type")] String,
+        #[oai(header = "Content-Disposition")] String,
+    ),
 }
 
 pub struct TicketApi;
@@ -515,7 +526,8 @@ impl TicketApi {
         }))
     }
 
-    /// Downloads an attachment the caller may see.
+    /// Downloads an attachment the caller may see. Raster images come with their type;
+    /// everything else as `application/octet-stream`, always with an RFC 6266 file name.
     #[oai(path = "/t/:slug/tickets/:number/files/:seq/:index", method = "get")]
     async fn file(
         &self,
@@ -525,7 +537,7 @@ impl TicketApi {
         number: Path<u64>,
         seq: Path<u32>,
         index: Path<usize>,
-    ) -> poem::Result<FilePayload<poem::Body>> {
+    ) -> poem::Result<FileResponse> {
         let caller = caller(req, &auth, &slug.0).await?;
         let state = state(req)?;
         let attachment = state
@@ -540,14 +552,16 @@ impl TicketApi {
             .await
             .map_err(|_| AppError::NotFound)?;
         let inline = is_inline_safe(&attachment.mime) && attachment.is_inline_image();
-        let kind = if inline {
-            AttachmentType::Inline
+        let mime = if inline {
+            attachment.mime.clone()
         } else {
-            AttachmentType::Attachment
+            "application/octet-stream".to_owned()
         };
-        Ok(FilePayload::new(poem::Body::from_async_read(file))
-            .attachment_type(kind)
-            .filename(attachment.name))
+        Ok(FileResponse::Ok(
+            Binary(poem::Body::from_async_read(file)),
+            mime,
+            content_disposition(&attachment.name, inline),
+        ))
     }
 
     /// Full-text search over what the caller may see.

@@ -7,6 +7,7 @@ pub mod api;
 pub mod api_tickets;
 pub mod assets;
 pub mod auth_pages;
+pub mod backup;
 pub mod ctx;
 pub mod health;
 pub mod middleware;

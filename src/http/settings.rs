@@ -165,15 +165,23 @@ pub async fn invite(
 
 /// The scheme and host the person used, for links they will copy.
 fn origin(req: &Request) -> String {
-    let host = req
+    // HTTP/2 carries the host in the :authority pseudo-header (the URI), not in Host.
+    let authority = req
+        .original_uri()
+        .authority()
+        .map(|a| a.as_str().to_owned());
+    let header = req
         .headers()
         .get(poem::http::header::HOST)
         .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let host = authority
+        .or(header)
         .filter(|h| {
             h.chars()
                 .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
         })
-        .unwrap_or("localhost");
+        .unwrap_or_else(|| "localhost".to_owned());
     format!("https://{host}")
 }
 
@@ -433,7 +441,7 @@ pub async fn delete_priority(
                 &ctx,
                 &state,
                 &PriorityForm::default(),
-                &form_errors(e)?,
+                &form_errors(e)?.for_form(id.to_string()),
                 None,
             )
             .await

@@ -33,23 +33,36 @@ fn limits(state: &AppState) -> UploadLimits {
 }
 
 /// Reads an upload form; on refusal, drops the blobs it wrote that nothing references and
-/// returns the message for the form.
+/// returns the message for the form together with the text typed so far.
 async fn read_upload(
     state: &AppState,
     form: Multipart,
-) -> Result<Result<Upload, FormErrors>, AppError> {
+) -> Result<Result<Upload, (FormErrors, Upload)>, AppError> {
     let mut written = Vec::new();
-    match uploads::read_form(form, &state.services.blobs, limits(state), &mut written).await {
-        Ok(upload) => Ok(Ok(upload)),
+    let mut fields = std::collections::HashMap::new();
+    match uploads::read_form(
+        form,
+        &state.services.blobs,
+        limits(state),
+        &mut written,
+        &mut fields,
+    )
+    .await
+    {
+        Ok(files) => Ok(Ok(Upload { fields, files })),
         Err(e) => {
             state.services.forget_unused_blobs(written).await;
+            let partial = Upload {
+                fields,
+                files: Vec::new(),
+            };
             match e {
                 UploadError::Storage(err) if err.is_storage_full() => Err(AppError::StorageFull),
                 UploadError::Storage(err) => Err(AppError::Internal(err.to_string())),
-                other => Ok(Err(FormErrors::from_error(FieldError::new(
-                    "files",
-                    other.message_key(),
-                )))),
+                other => Ok(Err((
+                    FormErrors::from_error(FieldError::new("files", other.message_key())),
+                    partial,
+                ))),
             }
         }
     }
@@ -92,25 +105,20 @@ pub async fn create(
     form: Multipart,
 ) -> Result<Response, AppError> {
     let topics = state.services.topic_choices(&tc.caller).await?;
-    let upload = match read_upload(&state, form).await? {
-        Ok(u) => u,
-        Err(errors) => {
-            return Ok(views::tickets::new_ticket(
-                &ctx,
-                &NewTicketForm::default(),
-                &topics,
-                &errors,
-                None,
-            )
-            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-            .into_response());
-        }
+    let (upload, refused) = match read_upload(&state, form).await? {
+        Ok(u) => (u, None),
+        Err((errors, partial)) => (partial, Some(errors)),
     };
     let v = NewTicketForm {
         subject: upload.field("subject").to_owned(),
         body: upload.field("body").to_owned(),
         topic: upload.field("topic").to_owned(),
     };
+    if let Some(errors) = refused {
+        return Ok(views::tickets::new_ticket(&ctx, &v, &topics, &errors, None)
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response());
+    }
     if !upload.field("preview").is_empty() {
         state
             .services
@@ -229,12 +237,9 @@ pub async fn create_for_customer(
     form: Multipart,
 ) -> Result<Response, AppError> {
     tc.require(Role::Supporter)?;
-    let upload = match read_upload(&state, form).await? {
-        Ok(u) => u,
-        Err(errors) => {
-            return render_for_customer(&tc, &ctx, &state, &NewForCustomerForm::default(), &errors)
-                .await;
-        }
+    let (upload, refused) = match read_upload(&state, form).await? {
+        Ok(u) => (u, None),
+        Err((errors, partial)) => (partial, Some(errors)),
     };
     let mut v = NewForCustomerForm {
         customer_q: upload.field("customer_q").to_owned(),
@@ -247,6 +252,9 @@ pub async fn create_for_customer(
         subject: upload.field("subject").to_owned(),
         body: upload.field("body").to_owned(),
     };
+    if let Some(errors) = refused {
+        return render_for_customer(&tc, &ctx, &state, &v, &errors).await;
+    }
     let unused: Vec<[u8; 32]> = upload.files.iter().map(|f| f.hash).collect();
     // "Find" re-renders the form with matches; nothing is created.
     if !upload.field("find").is_empty() {
@@ -392,17 +400,16 @@ async fn reply_or_note(
     let form_name = if internal { "note" } else { "reply" };
     let upload = match read_upload(state, form).await? {
         Ok(u) => u,
-        Err(errors) => {
-            return render_ticket(
-                &tc,
-                &ctx,
-                state,
-                number,
-                &errors.for_form(form_name),
-                None,
-                &TicketDrafts::default(),
-            )
-            .await;
+        Err((errors, partial)) => {
+            let mut drafts = TicketDrafts::default();
+            let typed = partial.field("body").to_owned();
+            if internal {
+                drafts.note.body = typed;
+            } else {
+                drafts.reply.body = typed;
+            }
+            let errors = errors.for_form(form_name);
+            return render_ticket(&tc, &ctx, state, number, &errors, None, &drafts).await;
         }
     };
     let body = upload.field("body").to_owned();

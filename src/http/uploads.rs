@@ -66,14 +66,15 @@ impl UploadError {
 }
 
 /// Reads a whole multipart form. On any error the blobs stored so far by this request
-/// are handed back through `written` so the caller can drop the ones nothing references.
+/// are handed back through `written` so the caller can drop the ones nothing references,
+/// and the text fields read so far through `fields`, so the form keeps what was typed.
 pub async fn read_form(
     mut form: Multipart,
     blobs: &BlobStore,
     limits: UploadLimits,
     written: &mut Vec<[u8; 32]>,
-) -> Result<Upload, UploadError> {
-    let mut fields = HashMap::new();
+    fields: &mut HashMap<String, String>,
+) -> Result<Vec<Attachment>, UploadError> {
     let mut files = Vec::new();
     let mut text_bytes = 0usize;
     let mut total: u64 = 0;
@@ -142,5 +143,5 @@ pub async fn read_form(
             }
         }
     }
-    Ok(Upload { fields, files })
+    Ok(files)
 }

@@ -5,6 +5,7 @@ use std::fs;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tantivy::directory::error::LockError;
 use tantivy::directory::{Directory, INDEX_WRITER_LOCK, MmapDirectory};
@@ -22,6 +23,8 @@ const WRITER_MEMORY_BYTES: usize = 50_000_000;
 /// Merges run in the background; two keep up with indexing on a 2-core machine without
 /// starving request handling.
 const MERGE_THREADS: usize = 2;
+const LOCK_RETRIES: usize = 20;
+const LOCK_RETRY_PAUSE: Duration = Duration::from_millis(25);
 
 /// What the caller must do after [`SearchIndex::open`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,6 +121,19 @@ fn lock_error(e: LockError) -> SearchError {
     }
 }
 
+/// A child process forked by another thread holds a copy of the lock file descriptor
+/// until it execs; a few short retries ride that out, while a real second writer still
+/// fails.
+fn retry_busy<T>(mut attempt: impl FnMut() -> Result<T, SearchError>) -> Result<T, SearchError> {
+    for _ in 0..LOCK_RETRIES {
+        match attempt() {
+            Err(SearchError::Busy) => std::thread::sleep(LOCK_RETRY_PAUSE),
+            other => return other,
+        }
+    }
+    attempt()
+}
+
 impl SearchIndex {
     /// Opens the index in `dir` (created if missing), which must be dedicated to it.
     /// Anything unusable (missing, damaged, another schema version, a rebuild that never
@@ -128,9 +144,11 @@ impl SearchIndex {
         let directory = MmapDirectory::open(dir).map_err(TantivyError::from)?;
         // Held while inspecting and clearing, so a second process never wipes an index
         // that the first one is writing.
-        let guard = directory
-            .acquire_lock(&INDEX_WRITER_LOCK)
-            .map_err(lock_error)?;
+        let guard = retry_busy(|| {
+            directory
+                .acquire_lock(&INDEX_WRITER_LOCK)
+                .map_err(lock_error)
+        })?;
         let (index, reader, state) = match inspect(dir)? {
             Inspection::Usable { index, reader, seq } => (
                 index,
@@ -154,9 +172,13 @@ impl SearchIndex {
             .num_worker_threads(1)
             .num_merge_threads(MERGE_THREADS)
             .build();
-        let writer = index.writer_with_options(options).map_err(|e| match e {
-            TantivyError::LockFailure(LockError::LockBusy, _) => SearchError::Busy,
-            e => SearchError::Tantivy(e),
+        let writer = retry_busy(|| {
+            index
+                .writer_with_options(options.clone())
+                .map_err(|e| match e {
+                    TantivyError::LockFailure(LockError::LockBusy, _) => SearchError::Busy,
+                    e => SearchError::Tantivy(e),
+                })
         })?;
         let seq = match state {
             OpenState::Ready { last_applied_seq } => last_applied_seq,

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod catalog;
 pub mod demo;
 pub mod health;

@@ -251,6 +251,26 @@ impl Services {
             .await?)
     }
 
+    /// How many of the caller's own requests are not resolved or closed yet.
+    pub async fn open_request_count(&self, caller: &Caller) -> ServiceResult<u64> {
+        let tenant = caller.tenant;
+        let account = caller.account;
+        let query = ListQuery {
+            statuses: vec![Status::New, Status::Open, Status::Waiting],
+            customer: Some(account),
+            limit: store_tickets::MAX_PAGE,
+            ..ListQuery::default()
+        };
+        Ok(self
+            .store
+            .read(move |r| {
+                Ok(store_tickets::list_tickets(r, tenant, &query)?
+                    .tickets
+                    .len() as u64)
+            })
+            .await?)
+    }
+
     /// Free-text search over everything the caller may see.
     pub async fn search_tickets(
         &self,

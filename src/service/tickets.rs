@@ -386,7 +386,12 @@ impl Services {
     }
 
     async fn drop_unreferenced_blobs(&self, tenant: TenantId, hashes: Vec<[u8; 32]>) {
-        for hash in hashes {
+        let pending: std::collections::HashSet<[u8; 32]> = {
+            let uploads = self.uploads.lock().unwrap_or_else(|e| e.into_inner());
+            uploads.keys().map(|(_, hash)| *hash).collect()
+        };
+        // An API upload waiting to be attached needs its file even if this form was refused.
+        for hash in hashes.into_iter().filter(|h| !pending.contains(h)) {
             let still_used = self
                 .store
                 .read(move |r| store_tickets::blob_referenced(r, &hash))

@@ -11,6 +11,7 @@
 pub mod access;
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod catalog;
 pub mod error;
 pub mod invitations;
@@ -29,7 +30,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::ErrorKind;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use redb::{
     Database, DatabaseError, ReadTransaction, ReadableDatabase, ReadableTable, StorageError,
@@ -49,11 +50,17 @@ pub struct Store {
 }
 
 struct Inner {
+    /// Replaced as a whole by [`Store::reopen`] (online restore), so every clone of the
+    /// handle moves to the new file at once.
+    open: RwLock<Arc<OpenFile>>,
+    path: PathBuf,
+    schema_version: u32,
+}
+
+struct OpenFile {
     // Declared first so it drops (and joins the writer thread) before `db`.
     writer: Writer,
     db: Arc<Database>,
-    path: PathBuf,
-    schema_version: u32,
 }
 
 impl std::fmt::Debug for Store {
@@ -81,21 +88,36 @@ impl Store {
         if !db_path.try_exists()? {
             create_initialised(db_path, clock)?;
         }
-        let db = open_existing(db_path)?;
-        let init = init_info(clock);
-        let schema_version =
-            migrate::prepare(&db, &init).map_err(|e| damaged_if_corrupt(db_path, e))?;
-        let db = Arc::new(db);
-        let writer = Writer::spawn(Arc::clone(&db))?;
+        let (open, schema_version) = open_file(db_path, clock)?;
         tracing::info!(path = %db_path.display(), schema_version, "database open");
         Ok(Store {
             inner: Arc::new(Inner {
-                writer,
-                db,
+                open: RwLock::new(Arc::new(open)),
                 path: db_path.to_owned(),
                 schema_version,
             }),
         })
+    }
+
+    /// Opens the file now at [`Store::path`] and makes every clone of this handle use it;
+    /// the file opened before stays readable for transactions already running. For online
+    /// restore, after [`Store::shutdown`] and after the restored file was moved into place.
+    /// Blocking.
+    pub fn reopen(&self) -> Result<(), StoreError> {
+        let (open, schema_version) = open_file(&self.inner.path, &SystemClock)?;
+        if schema_version != self.inner.schema_version {
+            return Err(StoreError::Internal(format!(
+                "reopened schema version {schema_version}, expected {}",
+                self.inner.schema_version
+            )));
+        }
+        *self.inner.open.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(open);
+        tracing::info!(path = %self.inner.path.display(), "database reopened");
+        Ok(())
+    }
+
+    fn current(&self) -> Arc<OpenFile> {
+        Arc::clone(&self.inner.open.read().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Runs `cmd` in the writer's next transaction; resolves only after that transaction is
@@ -107,7 +129,8 @@ impl Store {
         &self,
         cmd: impl FnMut(&WriteTransaction) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
-        self.inner.writer.write(cmd).await
+        let open = self.current();
+        open.writer.write(cmd).await
     }
 
     /// [`Store::write`] for synchronous callers (CLI tools, tests). Must not be called from
@@ -116,7 +139,7 @@ impl Store {
         &self,
         cmd: impl FnMut(&WriteTransaction) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
-        self.inner.writer.write_blocking(cmd)
+        self.current().writer.write_blocking(cmd)
     }
 
     /// Runs `f` on a fresh read snapshot on the blocking pool.
@@ -135,7 +158,7 @@ impl Store {
         &self,
         f: impl FnOnce(&ReadTransaction) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        let txn = self.inner.db.begin_read()?;
+        let txn = self.current().db.begin_read()?;
         f(&txn)
     }
 
@@ -178,13 +201,24 @@ impl Store {
     /// Commits everything queued so far, then stops the writer; later writes fail with
     /// [`StoreError::WriterGone`]. Reads keep working until the last clone drops.
     pub async fn shutdown(&self) {
-        self.inner.writer.shutdown().await;
+        let open = self.current();
+        open.writer.shutdown().await;
     }
 
     /// How many write transactions the writer has committed (group-commit metrics, tests).
     pub fn commit_count(&self) -> u64 {
-        self.inner.writer.commit_count()
+        self.current().writer.commit_count()
     }
+}
+
+fn open_file(db_path: &Path, clock: &dyn Clock) -> Result<(OpenFile, u32), StoreError> {
+    let db = open_existing(db_path)?;
+    let init = init_info(clock);
+    let schema_version =
+        migrate::prepare(&db, &init).map_err(|e| damaged_if_corrupt(db_path, e))?;
+    let db = Arc::new(db);
+    let writer = Writer::spawn(Arc::clone(&db))?;
+    Ok((OpenFile { writer, db }, schema_version))
 }
 
 fn init_info(clock: &dyn Clock) -> migrate::InitInfo {

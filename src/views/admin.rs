@@ -1,4 +1,5 @@
-//! The instance operator's area under `/admin/`: tenants, instance settings, audit log.
+//! The instance operator's area under `/admin/`: tenants, instance settings, audit log
+//! (backups live in `views::backups`).
 
 use maud::{Markup, html};
 
@@ -9,7 +10,7 @@ use super::forms::{
 use super::parts::{self, SubNavItem, Tone, empty, status_badge};
 use super::{PageCtx, layout};
 
-/// Tenants (`/admin/`) · Settings · Audit log; `current` is the href of the page shown.
+/// Tenants (`/admin/`) · Settings · Audit log · Backups; `current` is the href of the page shown.
 pub fn subnav(ctx: &PageCtx, current: &str) -> Markup {
     let items = [
         SubNavItem {
@@ -23,6 +24,10 @@ pub fn subnav(ctx: &PageCtx, current: &str) -> Markup {
         SubNavItem {
             href: "/admin/audit".to_owned(),
             label_key: "admin.nav_audit",
+        },
+        SubNavItem {
+            href: "/admin/backups".to_owned(),
+            label_key: "backup.nav",
         },
     ];
     parts::subnav(ctx, "admin.nav_label", &items, current)

@@ -10,12 +10,19 @@ use crate::domain::lang::Lang;
 pub struct NavItem {
     pub href: String,
     pub label_key: &'static str,
+    /// Further path prefixes that belong to this area (a queue tab is under Requests even
+    /// though the menu links to the first tab).
+    pub also: Vec<String>,
 }
 
 /// The main menu for the person viewing the page (UX.md "Navigation by role"), limited to
 /// the areas that exist so far.
 pub fn nav_items(ctx: &PageCtx) -> Vec<NavItem> {
-    let item = |href: String, label_key| NavItem { href, label_key };
+    let item = |href: String, label_key| NavItem {
+        href,
+        label_key,
+        also: Vec::new(),
+    };
     let Some(user) = &ctx.user else {
         return vec![item("/".to_owned(), "nav.home")];
     };
@@ -24,9 +31,16 @@ pub fn nav_items(ctx: &PageCtx) -> Vec<NavItem> {
         Some(tenant) => {
             let base = format!("/t/{}", tenant.slug);
             items.push(item(format!("{base}/"), "nav.home"));
-            items.push(item(format!("{base}/my"), "nav.my_requests"));
+            let mut mine = item(format!("{base}/my"), "nav.my_requests");
             if tenant.role.is_staff() {
-                items.push(item(format!("{base}/queue/new"), "nav.requests"));
+                items.push(mine);
+                let mut requests = item(format!("{base}/queue/new"), "nav.requests");
+                requests.also = vec![format!("{base}/queue/"), format!("{base}/tickets")];
+                items.push(requests);
+            } else {
+                // A customer's ticket pages are part of "My requests".
+                mine.also = vec![format!("{base}/tickets")];
+                items.push(mine);
             }
             items.push(item(format!("{base}/search"), "nav.search"));
             if tenant.role.is_staff() {
@@ -139,8 +153,15 @@ fn current_item(current_path: &str, items: &[NavItem]) -> Option<usize> {
     items
         .iter()
         .enumerate()
-        .filter(|(_, item)| path_matches(current_path, &item.href))
-        .max_by_key(|(_, item)| item.href.len())
+        .filter_map(|(index, item)| {
+            std::iter::once(&item.href)
+                .chain(item.also.iter())
+                .filter(|prefix| path_matches(current_path, prefix))
+                .map(|prefix| prefix.len())
+                .max()
+                .map(|len| (index, len))
+        })
+        .max_by_key(|(_, len)| *len)
         .map(|(index, _)| index)
 }
 

@@ -124,6 +124,11 @@ mod tests {
     use crate::domain::ticket::Status;
     use crate::views::test_support::{assert_labelled, user_ctx};
 
+    /// A range built from its ends, so backwards and one-element ranges read as data.
+    fn r(start: usize, end: usize) -> Range<usize> {
+        Range { start, end }
+    }
+
     fn hit(snippet: &str, highlights: Vec<Range<usize>>) -> SearchHit {
         SearchHit {
             number: 42,
@@ -137,14 +142,18 @@ mod tests {
 
     #[test]
     fn highlights_are_escaped_and_bad_ranges_ignored() {
-        let html = highlight("a <b> Drucker & ä", &[6..13]).into_string();
+        let html = highlight("a <b> Drucker & ä", &[r(6, 13)]).into_string();
         assert_eq!(html, "a &lt;b&gt; <mark>Drucker</mark> &amp; ä");
         let text = "Grüße aus Köln";
         // 3..4 splits the two-byte ü; 20..30 is past the end; 9..2 is backwards.
-        let html = highlight(text, &[3..4, 20..30, 9..2, 0..2, 1..5, 12..17]).into_string();
+        let html = highlight(
+            text,
+            &[r(3, 4), r(20, 30), r(9, 2), r(0, 2), r(1, 5), r(12, 17)],
+        )
+        .into_string();
         assert_eq!(html, "<mark>Gr</mark>üße aus <mark>Köln</mark>");
-        assert_eq!(highlight("", &[0..1]).into_string(), "");
-        let html = highlight("<i>x</i>", &[0..8]).into_string();
+        assert_eq!(highlight("", &[r(0, 1)]).into_string(), "");
+        let html = highlight("<i>x</i>", &[r(0, 8)]).into_string();
         assert_eq!(html, "<mark>&lt;i&gt;x&lt;/i&gt;</mark>");
     }
 
@@ -155,7 +164,7 @@ mod tests {
             let outcome = SearchOutcome {
                 hits: vec![hit(
                     "der <img src=x onerror=alert(1)> Drucker streikt",
-                    vec![33..40],
+                    vec![r(33, 40)],
                 )],
                 rebuilding: true,
             };

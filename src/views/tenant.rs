@@ -5,11 +5,20 @@ use maud::{Markup, html};
 use super::parts::{Tone, role_badge, status_badge};
 use super::{PageCtx, layout};
 use crate::domain::model::Tenant;
+use crate::domain::read::TabCounts;
 use crate::domain::role::Role;
 
 /// Greeting, what this person can do here, and an honest empty state: requests are not
 /// part of this version yet, so the page offers only what exists.
-pub fn home(ctx: &PageCtx, tenant: &Tenant, role: Role) -> Markup {
+/// `counts` are the supporter tab counts (staff only); `open_own` is how many of the
+/// person's own requests are not yet resolved.
+pub fn home(
+    ctx: &PageCtx,
+    tenant: &Tenant,
+    role: Role,
+    counts: Option<&TabCounts>,
+    open_own: u64,
+) -> Markup {
     let name = ctx
         .user
         .as_ref()
@@ -62,15 +71,20 @@ pub fn home(ctx: &PageCtx, tenant: &Tenant, role: Role) -> Markup {
                 h2 #can-title { (ctx.t("tenant_home.can_title")) }
                 p { (ctx.t(what_key)) }
             }
-            section.card.empty-state aria-labelledby="requests-title" {
+            section.card aria-labelledby="requests-title" {
                 h2 #requests-title { (ctx.t("tenant_home.requests_title")) }
-                p { (ctx.t("tenant_home.requests_empty")) }
-                p.hint {
-                    @if role.is_staff() {
-                        (ctx.t("tenant_home.requests_next_staff"))
-                    } @else {
-                        (ctx.t("tenant_home.requests_next_customer"))
+                p { a.button href={ (base) "/tickets/new" } { (ctx.t("tenant_home.report")) } }
+                p {
+                    a href={ (base) "/my" } { (ctx.t("tenant_home.my_requests")) }
+                    " · " (ctx.tf("tenant_home.open_own", &[("count", &open_own.to_string())]))
+                }
+                @if let Some(c) = counts {
+                    ul.tiles {
+                        li { a.tile href={ (base) "/queue/new" } { strong { (ctx.t("tab.new")) } span.count data-count="new" { (c.new) } } }
+                        li { a.tile href={ (base) "/queue/customer-waiting" } { strong { (ctx.t("tab.customer-waiting")) } span.count data-count="customer_waiting" { (c.customer_waiting) } } }
+                        li { a.tile href={ (base) "/queue/support-waiting" } { strong { (ctx.t("tab.support-waiting")) } span.count data-count="support_waiting" { (c.support_waiting) } } }
                     }
+                    p { a href={ (base) "/tickets/new-for-customer" } { (ctx.t("tenant_home.for_customer")) } }
                 }
             }
             section aria-labelledby="shortcuts-title" {
@@ -106,11 +120,13 @@ mod tests {
     #[test]
     fn customer_sees_no_administration() {
         let c = user_ctx(Lang::De, Some(Role::Customer));
-        let html = home(&c, &tenant(), Role::Customer).into_string();
+        let html = home(&c, &tenant(), Role::Customer, None, 2).into_string();
         assert!(html.contains("Hallo, "));
         assert!(html.contains("&lt;script&gt;Acme&lt;/script&gt;"));
         assert!(!html.contains("<script>Acme"));
-        assert!(html.contains("Noch keine Anfragen"));
+        assert!(html.contains("Problem melden"));
+        assert!(html.contains("href=\"/t/acme/my\""));
+        assert!(!html.contains("/queue/"));
         assert!(!html.contains("/settings/"));
         assert!(html.contains("href=\"/account/profile\""));
         assert!(html.contains("Kunde"));
@@ -119,7 +135,11 @@ mod tests {
     #[test]
     fn admin_gets_shortcuts_to_every_section() {
         let c = user_ctx(Lang::En, Some(Role::TenantAdmin));
-        let html = home(&c, &tenant(), Role::TenantAdmin).into_string();
+        let counts = TabCounts {
+            new: 3,
+            ..TabCounts::default()
+        };
+        let html = home(&c, &tenant(), Role::TenantAdmin, Some(&counts), 0).into_string();
         for path in ["users", "priorities", "topics", "audit", "online"] {
             assert!(
                 html.contains(&format!("href=\"/t/acme/settings/{path}\"")),
@@ -127,11 +147,14 @@ mod tests {
             );
         }
         assert!(html.contains("Organisation administrator"));
-        assert!(html.contains("No requests yet"));
+        assert!(html.contains("href=\"/t/acme/queue/new\""));
+        assert!(html.contains("data-count=\"new\">3<"));
         let html = home(
             &user_ctx(Lang::En, Some(Role::Supporter)),
             &tenant(),
             Role::Supporter,
+            Some(&counts),
+            0,
         )
         .into_string();
         assert!(html.contains("href=\"/t/acme/settings/topics\""));

@@ -1258,7 +1258,6 @@ async fn an_existing_account_joins_another_tenant_through_an_invitation() {
 }
 
 #[tokio::test]
-#[ignore = "bug: priority/topic edit errors are not targeted at the edited row (no FormErrors::for_form in src/http/settings.rs), so they land in the Add form"]
 async fn an_edit_error_is_shown_at_the_edited_row() {
     let app = TestApp::seeded().await;
     let acme = app.fx().acme.clone();

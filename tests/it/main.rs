@@ -5,8 +5,12 @@
 mod admin;
 mod api;
 mod auth;
+mod browser;
 mod escaping;
 mod shell;
 mod smoke;
 mod support;
 mod tenancy;
+mod tickets;
+mod tickets_api;
+mod uploads;

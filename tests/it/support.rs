@@ -808,3 +808,331 @@ pub mod arrange {
             .unwrap()
     }
 }
+
+/// A `multipart/form-data` body built by hand, so tests control every byte (file names,
+/// part counts, sizes).
+#[allow(dead_code)]
+#[derive(Debug, Clone)]
+pub struct MultipartBody {
+    boundary: String,
+    bytes: Vec<u8>,
+}
+
+#[allow(dead_code)]
+impl MultipartBody {
+    pub const BOUNDARY: &'static str = "sbtest-boundary-7MA4YWxkTrZu0gW";
+
+    pub fn new() -> MultipartBody {
+        MultipartBody {
+            boundary: Self::BOUNDARY.to_owned(),
+            bytes: Vec::new(),
+        }
+    }
+
+    /// A text field.
+    pub fn text(mut self, name: &str, value: &str) -> MultipartBody {
+        self.bytes.extend_from_slice(
+            format!(
+                "--{}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n",
+                self.boundary
+            )
+            .as_bytes(),
+        );
+        self.bytes.extend_from_slice(value.as_bytes());
+        self.bytes.extend_from_slice(b"\r\n");
+        self
+    }
+
+    /// A file part; `file_name` goes into the part header as it is (no quotes inside).
+    pub fn file(mut self, name: &str, file_name: &str, mime: &str, data: &[u8]) -> MultipartBody {
+        self.bytes.extend_from_slice(
+            format!(
+                "--{}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: {mime}\r\n\r\n",
+                self.boundary
+            )
+            .as_bytes(),
+        );
+        self.bytes.extend_from_slice(data);
+        self.bytes.extend_from_slice(b"\r\n");
+        self
+    }
+
+    pub fn content_type(&self) -> String {
+        format!("multipart/form-data; boundary={}", self.boundary)
+    }
+
+    /// The complete body, closing boundary included.
+    pub fn finish(mut self) -> Vec<u8> {
+        self.bytes
+            .extend_from_slice(format!("--{}--\r\n", self.boundary).as_bytes());
+        self.bytes
+    }
+}
+
+/// `path` with the CSRF token in the query string, as multipart forms send it.
+#[allow(dead_code)]
+pub fn with_csrf(path: &str, csrf: &str) -> String {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{sep}csrf={csrf}")
+}
+
+#[allow(dead_code)]
+impl Browser {
+    /// Fetches a page with extra request headers (e.g. `Accept-Language`).
+    pub async fn get_with(&self, app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Page {
+        let mut builder = app.client.get(path);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        Page::from(self.request(builder).send().await).await
+    }
+
+    /// Posts a multipart form, with the CSRF token in the query string.
+    pub async fn post_multipart(&self, app: &TestApp, path: &str, body: MultipartBody) -> Page {
+        let content_type = body.content_type();
+        self.post_raw(
+            app,
+            &with_csrf(path, &self.csrf),
+            &content_type,
+            poem::Body::from(body.finish()),
+        )
+        .await
+    }
+
+    /// Posts any body (a stream, say) as it is: nothing is added, not even the CSRF token,
+    /// and no `Content-Length` is set.
+    pub async fn post_raw(
+        &self,
+        app: &TestApp,
+        path: &str,
+        content_type: &str,
+        body: poem::Body,
+    ) -> Page {
+        let builder = app.client.post(path).content_type(content_type).body(body);
+        Page::from(self.request(builder).send().await).await
+    }
+}
+
+#[allow(dead_code)]
+impl Page {
+    /// The number on a queue tab's badge (`new`, `customer_waiting`, `support_waiting`).
+    pub fn tab_count(&self, key: &str) -> Option<u64> {
+        let marker = format!("data-count=\"{key}\">");
+        let start = self.body.find(&marker)? + marker.len();
+        let end = self.body[start..].find('<')?;
+        self.body[start..start + end].trim().parse().ok()
+    }
+
+    /// The ticket numbers linked from the page's table rows, in order, each once.
+    pub fn ticket_numbers(&self) -> Vec<u64> {
+        let mut out: Vec<u64> = Vec::new();
+        for piece in self.table().split("/tickets/").skip(1) {
+            let digits: String = piece.chars().take_while(char::is_ascii_digit).collect();
+            if let Ok(n) = digits.parse::<u64>()
+                && piece[digits.len()..].starts_with('"')
+                && out.last() != Some(&n)
+                && !out.contains(&n)
+            {
+                out.push(n);
+            }
+        }
+        out
+    }
+
+    /// The `href` (entities decoded) of the first link whose own text, up to any inner
+    /// element, is `text`.
+    pub fn link_to(&self, text: &str) -> Option<String> {
+        let mut rest = self.body.as_str();
+        while let Some(start) = rest.find("<a ") {
+            rest = &rest[start..];
+            let close = rest.find('>')?;
+            let tag = &rest[..close];
+            let after = &rest[close + 1..];
+            let own = after.split('<').next().unwrap_or_default().trim();
+            if own == text
+                && let Some(href) = tag
+                    .split("href=\"")
+                    .nth(1)
+                    .and_then(|h| h.split('"').next())
+            {
+                return Some(href.replace("&amp;", "&"));
+            }
+            rest = after;
+        }
+        None
+    }
+
+    /// The body parsed as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}), status {}: {}", self.status, self.body))
+    }
+}
+
+/// A client of the JSON API with a personal token (or none).
+#[allow(dead_code)]
+#[derive(Debug, Clone)]
+pub struct ApiClient {
+    pub authorization: Option<String>,
+}
+
+#[allow(dead_code)]
+impl ApiClient {
+    pub fn bearer(secret: &str) -> ApiClient {
+        ApiClient {
+            authorization: Some(format!("Bearer {secret}")),
+        }
+    }
+
+    pub fn anonymous() -> ApiClient {
+        ApiClient {
+            authorization: None,
+        }
+    }
+
+    fn auth<'a>(
+        &self,
+        builder: poem::test::TestRequestBuilder<'a, BoxEndpoint<'static, Response>>,
+    ) -> poem::test::TestRequestBuilder<'a, BoxEndpoint<'static, Response>> {
+        match &self.authorization {
+            Some(value) => builder.header("authorization", value.as_str()),
+            None => builder,
+        }
+    }
+
+    pub async fn get(&self, app: &TestApp, path: &str) -> Page {
+        Page::from(self.auth(app.client.get(path)).send().await).await
+    }
+
+    pub async fn post_json(&self, app: &TestApp, path: &str, body: &serde_json::Value) -> Page {
+        let builder = app
+            .client
+            .post(path)
+            .content_type("application/json")
+            .body(body.to_string());
+        Page::from(self.auth(builder).send().await).await
+    }
+
+    /// Posts a raw body (the upload endpoint).
+    pub async fn post_bytes(&self, app: &TestApp, path: &str, body: poem::Body) -> Page {
+        let builder = app
+            .client
+            .post(path)
+            .content_type("application/octet-stream")
+            .body(body);
+        Page::from(self.auth(builder).send().await).await
+    }
+}
+
+impl TestApp {
+    /// An API client with a fresh token of a fixture person.
+    #[allow(dead_code)]
+    pub async fn api_for(&self, email: &str) -> ApiClient {
+        ApiClient::bearer(&self.token_for(email).await)
+    }
+
+    /// Files stored under `blobs/` (attachments), not counting unfinished uploads in
+    /// `blobs/tmp/`.
+    #[allow(dead_code)]
+    pub fn blob_files(&self) -> usize {
+        fn walk(dir: &std::path::Path, skip: &std::path::Path) -> usize {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return 0;
+            };
+            let mut n = 0;
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path == skip {
+                    continue;
+                }
+                if path.is_dir() {
+                    n += walk(&path, skip);
+                } else {
+                    n += 1;
+                }
+            }
+            n
+        }
+        let root = self.dir.path().join("blobs");
+        walk(&root, &root.join("tmp"))
+    }
+
+    /// Entries in `blobs/tmp/` (should be none once a request is answered).
+    #[allow(dead_code)]
+    pub fn temp_files(&self) -> usize {
+        std::fs::read_dir(self.dir.path().join("blobs").join("tmp"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    }
+}
+
+/// A valid 1×1 PNG; `png(tag)` appends `tag` after the image end, giving distinct files
+/// that are still PNGs by their magic bytes.
+#[allow(dead_code)]
+pub const PNG: [u8; 70] = [
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x64, 0x60, 0xf8, 0x5f,
+    0x0f, 0x00, 0x02, 0x87, 0x01, 0x80, 0xeb, 0x47, 0xba, 0x92, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+#[allow(dead_code)]
+pub fn png(tag: &str) -> Vec<u8> {
+    let mut out = PNG.to_vec();
+    out.extend_from_slice(tag.as_bytes());
+    out
+}
+
+/// A response whose body may be binary (a download).
+#[allow(dead_code)]
+#[derive(Debug)]
+pub struct Download {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+#[allow(dead_code)]
+impl Download {
+    pub async fn from(resp: TestResponse) -> Download {
+        let status = resp.0.status();
+        let headers = resp.0.headers().clone();
+        let bytes = resp.0.into_body().into_vec().await.unwrap();
+        Download {
+            status,
+            headers,
+            bytes,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    #[track_caller]
+    pub fn assert_ok(&self) {
+        assert_eq!(
+            self.status,
+            StatusCode::OK,
+            "unexpected status; body:\n{}",
+            String::from_utf8_lossy(&self.bytes)
+        );
+    }
+}
+
+#[allow(dead_code)]
+impl Browser {
+    /// Fetches a file (the body kept as bytes).
+    pub async fn download(&self, app: &TestApp, path: &str) -> Download {
+        Download::from(self.request(app.client.get(path)).send().await).await
+    }
+}
+
+#[allow(dead_code)]
+impl ApiClient {
+    /// Fetches a file through the API (the body kept as bytes).
+    pub async fn download(&self, app: &TestApp, path: &str) -> Download {
+        Download::from(self.auth(app.client.get(path)).send().await).await
+    }
+}

@@ -12,25 +12,31 @@
 //!    and sorted in memory. At most [`SCAN_LIMIT`] of them are considered (the first ones
 //!    given); more sets `scanned_limit_hit`. Sorting by number loads only what the page
 //!    needs; other sorts load all of them, so searches should pass ≤ [`IN_MEMORY_LIMIT`].
-//! 3. Otherwise the equality filters (customer, assignee, priority, topic, and the status
-//!    set) are sized: statuses exactly from the kept counts, the others by counting their
-//!    index entries up to [`IN_MEMORY_LIMIT`] + 1. Then:
-//!    * sorted by number and some filter index is (tenant, value, number)-ordered (any of
-//!      the four, or a single status): walk the smallest such index in number order. Exact
-//!      and as short as the filter allows;
-//!    * else, if the smallest filter set holds ≤ [`IN_MEMORY_LIMIT`] tickets: read that set,
-//!      filter and sort it in memory (bounded by the limit);
+//! 3. Otherwise the candidate sets are sized: the status set exactly from the kept counts;
+//!    each equality filter (customer, assignee, priority, topic) and the created range (when
+//!    sorting by something else) by counting index entries up to [`IN_MEMORY_LIMIT`] + 1.
+//!    Then:
+//!    * sorted by number, and some set's index is (tenant, value, number)-ordered (the four
+//!      equality filters, or a single status): walk the smallest of those in number order,
+//!      exact and as short as that filter allows; unless an unordered set (several statuses,
+//!      the created range) is smaller still and small enough for memory;
+//!    * else, if the smallest set holds ≤ [`IN_MEMORY_LIMIT`] tickets: read that set, filter
+//!      and sort it in memory;
 //!    * else walk the sort's own index in the requested direction (only the requested
 //!      statuses' ranges when sorting by status; only the created range when sorting by
-//!      created). Other equality filters are checked by a point probe into their index
-//!      before a record is read, so rejected entries cost one lookup, not a decode.
+//!      created). Equality filters are checked by a point probe into their index before a
+//!      record is read, so most rejected entries cost one lookup, not a decode.
 //!
 //!    A walk stops after limit + 1 matches or after [`SCAN_LIMIT`] index entries; then the
 //!    page says `scanned_limit_hit` and its `next` cursor continues the walk where it
-//!    stopped ("refine the filter, or look further"). Because every set that is
-//!    walked is larger than [`IN_MEMORY_LIMIT`], an independent filter matches at least
-//!    that share of the tenant, so a page usually needs a few thousand entries at most; the
-//!    limit bites only when filters are combined or correlate with the sort order.
+//!    stopped ("refine the filter, or look further"). Every set that is walked holds more
+//!    than [`IN_MEMORY_LIMIT`] tickets, so an independent filter matches at least that share
+//!    of the tenant: a 50-row page of a 100,000-ticket tenant then needs ~2,500 entries at
+//!    most. The limit bites when filters are combined or correlate with the sort order.
+//!    The two limits are balanced: reading N records for memory costs about as much as
+//!    walking N entries (0.4–1 µs each, measured by `tests/perf.rs`), and
+//!    √(page × tenant) ≈ 2,000 is where walking and sorting in memory break even for a
+//!    100,000-ticket tenant.
 //!
 //! The customer-name sort keeps no names in cursors (they end up in URLs and logs): its
 //! cursor holds the ticket number, and resuming reads that ticket's indexed name.
@@ -51,10 +57,11 @@ use crate::store::error::StoreError;
 use crate::store::keys::{Key, KeyError, KeyReader, PrefixRange};
 use crate::store::tables::{TICKETS, name};
 
-/// Most index entries (or records) one page examines.
-pub const SCAN_LIMIT: usize = 20_000;
+/// Most index entries (or records) one page examines: about 5 ms of work optimised, so a
+/// page that walks to the limit still meets the 10 ms budget.
+pub const SCAN_LIMIT: usize = 10_000;
 /// Largest filter set that is sorted in memory rather than walked in sort order.
-pub const IN_MEMORY_LIMIT: usize = 1_000;
+pub const IN_MEMORY_LIMIT: usize = 2_000;
 /// Largest page; bigger `limit`s are cut to it (and 0 counts as 1).
 pub const MAX_PAGE: usize = 500;
 
@@ -768,13 +775,21 @@ fn numbers_in(
     Ok(out)
 }
 
-/// How many entries `prefix` has, counting no further than `upto`.
-fn count_upto(index: &impl SetIndex, prefix: &Key, upto: usize) -> Result<usize, StoreError> {
-    let range = prefix.prefix_range();
+/// How many entries `ranges` hold, counting no further than `upto`.
+fn count_upto(
+    index: &impl SetIndex,
+    ranges: &[PrefixRange],
+    upto: usize,
+) -> Result<usize, StoreError> {
     let mut n = 0;
-    for entry in index.range::<&[u8]>(range.bounds())?.take(upto) {
-        entry?;
-        n += 1;
+    for range in ranges {
+        for entry in index.range::<&[u8]>(range.bounds())?.take(upto - n) {
+            entry?;
+            n += 1;
+        }
+        if n >= upto {
+            break;
+        }
     }
     Ok(n)
 }
@@ -786,6 +801,17 @@ enum Source {
     Filter(usize),
     /// The status set (in `TICKET_BY_STATUS`).
     Statuses,
+    /// The created range (in `TICKET_BY_CREATED`), when sorting by something else.
+    Created,
+}
+
+/// A candidate set and its size (exact, or capped at the in-memory limit + 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Candidate {
+    source: Source,
+    size: usize,
+    /// Its index is `(tenant, value, number)`: walking it yields number order.
+    by_number: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -798,39 +824,46 @@ enum Plan {
     InMemory(Source),
 }
 
-fn choose(
-    sort: SortKey,
-    filter_sizes: &[usize],
-    statuses: usize,
-    status_size: Option<usize>,
-    in_memory: usize,
-) -> Plan {
-    let smallest_filter = filter_sizes
-        .iter()
-        .copied()
-        .enumerate()
-        .min_by_key(|&(_, n)| n)
-        .map(|(i, n)| (Source::Filter(i), n));
-    let status_wins =
-        |best: Option<(Source, usize)>| status_size.filter(|&n| best.is_none_or(|(_, b)| n < b));
+fn choose(sort: SortKey, candidates: &[Candidate], in_memory: usize) -> Plan {
+    let smallest = candidates.iter().min_by_key(|c| c.size);
     if sort == SortKey::Number {
-        let mut best = smallest_filter;
-        if let Some(n) = status_wins(best) {
-            if statuses == 1 {
-                best = Some((Source::Statuses, n));
-            } else if n <= in_memory {
-                return Plan::InMemory(Source::Statuses);
-            }
+        let ordered = candidates
+            .iter()
+            .filter(|c| c.by_number)
+            .min_by_key(|c| c.size);
+        if let Some(c) = smallest
+            && !c.by_number
+            && c.size <= in_memory
+            && ordered.is_none_or(|o| c.size < o.size)
+        {
+            return Plan::InMemory(c.source);
         }
-        return best.map_or(Plan::Walk, |(source, _)| Plan::ByNumber(source));
+        return ordered.map_or(Plan::Walk, |o| Plan::ByNumber(o.source));
     }
-    let mut best = smallest_filter;
-    if let Some(n) = status_wins(best) {
-        best = Some((Source::Statuses, n));
-    }
-    match best {
-        Some((source, n)) if n <= in_memory => Plan::InMemory(source),
+    match smallest {
+        Some(c) if c.size <= in_memory => Plan::InMemory(c.source),
         _ => Plan::Walk,
+    }
+}
+
+/// The part of `TICKET_BY_CREATED` the created filter allows (`None` without one).
+fn created_range(tenant: TenantId, q: &ListQuery) -> Option<Vec<PrefixRange>> {
+    if q.created_from.is_none() && q.created_to.is_none() {
+        return None;
+    }
+    let all = Key::tenant(tenant.0).prefix_range();
+    // Keys hold microseconds; the record check is exact to the nanosecond.
+    let start = q.created_from.map_or(all.start.clone(), |f| {
+        Key::tenant(tenant.0).u64(time_key(f)).into_bytes()
+    });
+    let end = match q.created_to.map(|t| time_key(t).checked_add(1)) {
+        Some(Some(e)) => Some(Key::tenant(tenant.0).u64(e).into_bytes()),
+        _ => all.end,
+    };
+    if end.as_ref().is_some_and(|e| *e <= start) {
+        Some(Vec::new())
+    } else {
+        Some(vec![PrefixRange { start, end }])
     }
 }
 
@@ -842,21 +875,7 @@ fn walk_ranges(tenant: TenantId, q: &ListQuery, statuses: &[Status]) -> Vec<Pref
             .iter()
             .map(|&s| Key::tenant(tenant.0).u64(status_code(s)).prefix_range())
             .collect(),
-        SortKey::Created if q.created_from.is_some() || q.created_to.is_some() => {
-            // Keys hold microseconds; the record check is exact to the nanosecond.
-            let start = q.created_from.map_or(all.start.clone(), |f| {
-                Key::tenant(tenant.0).u64(time_key(f)).into_bytes()
-            });
-            let end = match q.created_to.map(|t| time_key(t).checked_add(1)) {
-                Some(Some(e)) => Some(Key::tenant(tenant.0).u64(e).into_bytes()),
-                _ => all.end,
-            };
-            if end.as_ref().is_some_and(|e| *e <= start) {
-                Vec::new()
-            } else {
-                vec![PrefixRange { start, end }]
-            }
-        }
+        SortKey::Created => created_range(tenant, q).unwrap_or_else(|| vec![all]),
         _ => vec![all],
     }
 }
@@ -921,7 +940,7 @@ fn list_with(
     let sizes = handles
         .iter()
         .zip(&filters)
-        .map(|(h, (_, prefix))| count_upto(h, prefix, limits.in_memory + 1))
+        .map(|(h, (_, prefix))| count_upto(h, &[prefix.prefix_range()], limits.in_memory + 1))
         .collect::<Result<Vec<_>, _>>()?;
     let mut statuses = q.statuses.clone();
     statuses.sort_unstable();
@@ -952,13 +971,38 @@ fn list_with(
             .collect()
     };
 
-    match choose(
-        q.sort,
-        &sizes,
-        statuses.len(),
-        status_size,
-        limits.in_memory,
-    ) {
+    let mut candidates: Vec<Candidate> = sizes
+        .iter()
+        .enumerate()
+        .map(|(i, &size)| Candidate {
+            source: Source::Filter(i),
+            size,
+            by_number: true,
+        })
+        .collect();
+    if let Some(size) = status_size {
+        candidates.push(Candidate {
+            source: Source::Statuses,
+            size,
+            by_number: statuses.len() == 1,
+        });
+    }
+    // Sorting by created, the range already bounds the walk; otherwise it is a set.
+    let created = created_range(tenant, q).filter(|_| q.sort != SortKey::Created);
+    let created_index = match &created {
+        Some(ranges) => {
+            let index = r.table(Index::Created.table())?;
+            candidates.push(Candidate {
+                source: Source::Created,
+                size: count_upto(&index, ranges, limits.in_memory + 1)?,
+                by_number: false,
+            });
+            Some(index)
+        }
+        None => None,
+    };
+
+    match choose(q.sort, &candidates, limits.in_memory) {
         Plan::ByNumber(source) => {
             let status_index;
             let (table, index, prefix, probes) = match source {
@@ -977,6 +1021,7 @@ fn list_with(
                     let prefix = Key::tenant(tenant.0).u64(status_code(status));
                     (&status_index, Index::Status, prefix, probes_except(None))
                 }
+                Source::Created => return Err(bad_plan()),
             };
             let driver = Driver {
                 table,
@@ -1006,6 +1051,12 @@ fn list_with(
                 Source::Statuses => {
                     let table = r.table(Index::Status.table())?;
                     numbers_in(&table, Index::Status.name(), &status_ranges())?
+                }
+                Source::Created => {
+                    let (Some(table), Some(ranges)) = (&created_index, &created) else {
+                        return Err(bad_plan());
+                    };
+                    numbers_in(table, Index::Created.name(), ranges)?
                 }
             };
             paginate(listing, q.descending, resume, q.limit, |want| {
@@ -1077,7 +1128,7 @@ fn list_with(
 }
 
 fn bad_plan() -> StoreError {
-    StoreError::Internal("ticket list plan names a missing filter".into())
+    StoreError::Internal("ticket list plan names a set it cannot use".into())
 }
 
 /// A page of a supporter tab: the tickets in `status`, in `order`.
@@ -1200,16 +1251,26 @@ pub(super) mod testing {
         list_with(r, tenant, q, Limits { scan, in_memory })
     }
 
+    /// The plan for candidate sets given as (kind, size), kind being "filter",
+    /// "status", "statuses" or "created".
     pub(in crate::store::tickets) fn plan_for(
         sort: SortKey,
-        filter_sizes: &[usize],
-        statuses: usize,
-        status_size: Option<usize>,
+        sets: &[(&str, usize)],
         in_memory: usize,
     ) -> String {
-        format!(
-            "{:?}",
-            choose(sort, filter_sizes, statuses, status_size, in_memory)
-        )
+        let candidates: Vec<Candidate> = sets
+            .iter()
+            .enumerate()
+            .map(|(i, &(kind, size))| Candidate {
+                source: match kind {
+                    "filter" => Source::Filter(i),
+                    "created" => Source::Created,
+                    _ => Source::Statuses,
+                },
+                size,
+                by_number: matches!(kind, "filter" | "status"),
+            })
+            .collect();
+        format!("{:?}", choose(sort, &candidates, in_memory))
     }
 }

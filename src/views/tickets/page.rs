@@ -415,11 +415,12 @@ fn attachments(ctx: &PageCtx, url: &str, seq: u32, files: &[Attachment]) -> Mark
                             img src={ (href) "?thumb=1" } alt=(a.name) loading="lazy" width="160" height="120";
                         }
                     }
-                    a.file href=(href) download=[(!a.is_inline_image()).then_some(a.name.as_str())] {
-                        span aria-hidden="true" { "📎 " }
-                        (a.name)
+                    span.file-line {
+                        a.file href=(href) download=[(!a.is_inline_image()).then_some(a.name.as_str())] {
+                            (a.name)
+                        }
+                        " " span.hint { "(" (file_size(ctx, a.size)) ")" }
                     }
-                    " " span.hint { "(" (file_size(ctx, a.size)) ")" }
                 }
             }
         }
@@ -558,7 +559,12 @@ fn actions<'e>(
             .iter()
             .any(|(id, _)| *id == current.id.to_string())
     {
-        topic_options.push((current.id.to_string(), current.name.clone()));
+        let name = if current.deleted {
+            format!("{} ({})", current.name, ctx.t("ticket.topic_deleted"))
+        } else {
+            current.name.clone()
+        };
+        topic_options.push((current.id.to_string(), name));
     }
     let current_topic = t.topic.map(|tp| tp.to_string()).unwrap_or_default();
     let or = |typed: &str, fallback: &str| -> String {

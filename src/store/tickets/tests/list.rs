@@ -780,31 +780,50 @@ fn cursors_round_trip_and_garbage_is_refused() {
 
 #[test]
 fn plans_follow_the_documented_rules() {
-    let p = |sort, sizes: &[usize], statuses, status_size| {
-        plan_for(sort, sizes, statuses, status_size, 100)
-    };
-    assert_eq!(p(SortKey::Number, &[], 0, None), "Walk");
+    let p = |sort, sets: &[(&str, usize)]| plan_for(sort, sets, 100);
+    assert_eq!(p(SortKey::Number, &[]), "Walk");
     assert_eq!(
-        p(SortKey::Number, &[500, 101], 0, None),
+        p(SortKey::Number, &[("filter", 500), ("filter", 101)]),
         "ByNumber(Filter(1))"
     );
-    assert_eq!(p(SortKey::Number, &[500], 1, Some(7)), "ByNumber(Statuses)");
-    assert_eq!(p(SortKey::Number, &[500], 2, Some(7)), "InMemory(Statuses)");
     assert_eq!(
-        p(SortKey::Number, &[500], 2, Some(700)),
+        p(SortKey::Number, &[("filter", 500), ("status", 7)]),
+        "ByNumber(Statuses)"
+    );
+    assert_eq!(
+        p(SortKey::Number, &[("filter", 500), ("statuses", 7)]),
+        "InMemory(Statuses)"
+    );
+    assert_eq!(
+        p(SortKey::Number, &[("filter", 500), ("statuses", 700)]),
         "ByNumber(Filter(0))"
     );
-    assert_eq!(p(SortKey::Number, &[], 2, Some(700)), "Walk");
+    assert_eq!(p(SortKey::Number, &[("statuses", 700)]), "Walk");
     assert_eq!(
-        p(SortKey::Created, &[101, 50], 0, None),
+        p(SortKey::Number, &[("filter", 50), ("created", 7)]),
+        "InMemory(Created)"
+    );
+    assert_eq!(
+        p(SortKey::Number, &[("filter", 500), ("created", 101)]),
+        "ByNumber(Filter(0))"
+    );
+    assert_eq!(
+        p(SortKey::Created, &[("filter", 101), ("filter", 50)]),
         "InMemory(Filter(1))"
     );
     assert_eq!(
-        p(SortKey::Created, &[101, 101], 1, Some(80)),
+        p(SortKey::Created, &[("filter", 101), ("status", 80)]),
         "InMemory(Statuses)"
     );
-    assert_eq!(p(SortKey::Created, &[101], 1, Some(800)), "Walk");
-    assert_eq!(p(SortKey::Status, &[], 3, Some(800)), "Walk");
+    assert_eq!(
+        p(SortKey::Updated, &[("filter", 101), ("created", 100)]),
+        "InMemory(Created)"
+    );
+    assert_eq!(
+        p(SortKey::Created, &[("filter", 101), ("status", 800)]),
+        "Walk"
+    );
+    assert_eq!(p(SortKey::Status, &[("statuses", 800)]), "Walk");
 }
 
 #[test]

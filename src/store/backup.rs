@@ -1,0 +1,119 @@
+//! Backups: a logical dump of every table taken inside one read transaction, plus the
+//! referenced attachments, as one tar+zstd archive (DESIGN.md section 9); validating such an
+//! archive, staging it into a fresh directory, and swapping it into the data directory.
+//!
+//! * [`write`]: produce an archive from an open [`Store`](super::Store) while writers keep
+//!   going.
+//! * [`read`]: validate an archive entry by entry and stage it as a new database file and
+//!   blob store, refusing anything but exactly what [`write`] produces.
+//! * [`check`]: decode every record of a database (the integrity pass of `verify` and
+//!   restore).
+//! * [`swap`]: put staged data in place with a roll-forward journal, so a crash at any point
+//!   leaves either the old or the new data complete.
+//!
+//! The search index is never part of an archive; it is rebuilt from the restored records.
+
+pub mod catalogue;
+pub mod check;
+pub mod format;
+pub mod read;
+pub mod snapshots;
+pub mod swap;
+pub mod write;
+
+use std::path::PathBuf;
+
+use super::error::StoreError;
+use crate::blobs::BlobError;
+
+pub use format::{FORMAT_VERSION, Manifest};
+
+/// Points where a test makes restore fail, to prove that each one leaves complete data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailPoint {
+    /// Tables written to the staging file, blobs not yet.
+    AfterTables,
+    /// Every archive entry staged, nothing checked yet.
+    AfterEntries,
+    /// Records decoded and checked.
+    AfterCheck,
+    /// Search index built in the staging directory.
+    AfterIndex,
+    /// The journal is written: from here on the restore rolls forward.
+    AfterJournal,
+    /// The live item with this index (see [`swap::ITEMS`]) moved aside.
+    AfterMoveOld(usize),
+    /// The staged item with this index moved into place.
+    AfterMoveNew(usize),
+    /// Everything in place, the journal not yet removed.
+    BeforeCleanup,
+}
+
+/// Test hook: which [`FailPoint`] (if any) should fail.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Hooks {
+    pub fail_at: Option<FailPoint>,
+}
+
+impl Hooks {
+    pub fn check(&self, point: FailPoint) -> Result<(), BackupError> {
+        if self.fail_at == Some(point) {
+            return Err(BackupError::Injected(point));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The destination stopped accepting data (client gone, disk full).
+    #[error("writing the archive failed: {0}")]
+    Output(#[source] std::io::Error),
+    /// The archive is not exactly what this format allows; `entry` names where.
+    #[error("archive refused at {entry}: {detail}")]
+    Invalid { entry: String, detail: String },
+    #[error(
+        "attachment {hash} is damaged (its content no longer matches its name); \
+         run `supportbox verify` on the data directory"
+    )]
+    CorruptBlob { hash: String },
+    #[error("attachment {hash} was deleted while the backup ran; take the backup again")]
+    VanishedBlob { hash: String },
+    #[error("attachments: {0}")]
+    Blob(#[from] BlobError),
+    #[error(
+        "the database holds tables this version does not know ({0}); refusing an incomplete backup"
+    )]
+    UnknownTables(String),
+    #[error("the restored data fails its checks: {0}")]
+    Check(String),
+    #[error("restore stopped by the test hook at {0:?}")]
+    Injected(FailPoint),
+}
+
+impl BackupError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> BackupError {
+        BackupError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn invalid(entry: impl Into<String>, detail: impl Into<String>) -> BackupError {
+        BackupError::Invalid {
+            entry: entry.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

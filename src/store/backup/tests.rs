@@ -1,0 +1,455 @@
+//! Archive format tests: exact round trips, and refusal of every kind of damaged or
+//! hand-crafted archive, naming the entry, with nothing left behind.
+
+use std::io::Read;
+use std::path::Path;
+
+use super::catalogue::CATALOGUE;
+use super::format::{MANIFEST, Manifest, RecordWriter, table_entry_name};
+use super::read::{stage, verify_archive};
+use super::write::write_archive;
+use super::{BackupError, Hooks};
+use crate::blobs::BlobStore;
+use crate::store::Store;
+
+type Rows = Vec<(Vec<u8>, Vec<u8>)>;
+
+struct Filled {
+    dir: tempfile::TempDir,
+    store: Store,
+    blobs: BlobStore,
+}
+
+fn filled() -> Filled {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("supportbox.redb")).unwrap();
+    let blobs = BlobStore::new(dir.path()).unwrap();
+    let now = "2026-11-27T10:00:00Z".parse().unwrap();
+    crate::service::demo::generate(&store, &blobs, 2, 25, now).unwrap();
+    // A second, unreferenced blob must not end up in the archive.
+    blobs.ingest_blocking(&b"orphan"[..], 100).unwrap();
+    Filled { dir, store, blobs }
+}
+
+fn archive_of(f: &Filled) -> Vec<u8> {
+    let now = "2026-11-27T11:00:00Z".parse().unwrap();
+    let (_, out) = write_archive(
+        &f.store,
+        &f.blobs,
+        &f.dir.path().join("backups"),
+        now,
+        Vec::new(),
+    )
+    .unwrap();
+    out
+}
+
+fn dumps(store: &Store) -> Vec<(&'static str, Rows)> {
+    store
+        .read_blocking(|txn| {
+            let mut all = Vec::new();
+            for (name, def) in CATALOGUE {
+                let mut rows = Vec::new();
+                def.dump(txn, &mut |k, v| {
+                    rows.push((k.to_vec(), v.to_vec()));
+                    Ok(())
+                })?;
+                all.push((*name, rows));
+            }
+            Ok(all)
+        })
+        .unwrap()
+}
+
+/// The archive's entries as (name, type, data).
+fn unpack(archive: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let decoder = zstd::Decoder::new(archive).unwrap();
+    let mut tar = tar::Archive::new(decoder);
+    let mut out = Vec::new();
+    for entry in tar.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = String::from_utf8(entry.path_bytes().into_owned()).unwrap();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        out.push((name, data));
+    }
+    out
+}
+
+/// An entry as a hand-made archive should hold it.
+struct Raw {
+    name: Vec<u8>,
+    kind: tar::EntryType,
+    data: Vec<u8>,
+    /// Header size when it should differ from the data.
+    size: Option<u64>,
+}
+
+fn raw(name: &str, data: Vec<u8>) -> Raw {
+    Raw {
+        name: name.as_bytes().to_vec(),
+        kind: tar::EntryType::Regular,
+        data,
+        size: None,
+    }
+}
+
+fn pack(entries: &[Raw]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for e in entries {
+        let mut header = tar::Header::new_ustar();
+        // Written byte by byte: `set_path` itself refuses `..` and absolute names.
+        let name = &mut header.as_old_mut().name;
+        name[..e.name.len()].copy_from_slice(&e.name);
+        header.set_size(e.size.unwrap_or(e.data.len() as u64));
+        header.set_mode(0o600);
+        header.set_entry_type(e.kind);
+        if e.kind.is_symlink() || e.kind.is_hard_link() {
+            header.set_link_name("manifest.json").unwrap();
+        }
+        header.set_cksum();
+        builder.append(&header, e.data.as_slice()).unwrap();
+    }
+    let tar = builder.into_inner().unwrap();
+    zstd::encode_all(tar.as_slice(), 1).unwrap()
+}
+
+fn manifest_of(entries: &[(String, Vec<u8>)]) -> Manifest {
+    assert_eq!(entries[0].0, MANIFEST);
+    serde_json::from_slice(&entries[0].1).unwrap()
+}
+
+/// Re-packs entries with a (possibly edited) manifest in front.
+fn repack(manifest: &Manifest, rest: Vec<Raw>) -> Vec<u8> {
+    let mut all = vec![raw(MANIFEST, serde_json::to_vec(manifest).unwrap())];
+    all.extend(rest);
+    pack(&all)
+}
+
+fn body(entries: &[(String, Vec<u8>)]) -> Vec<Raw> {
+    entries[1..]
+        .iter()
+        .map(|(n, d)| raw(n, d.clone()))
+        .collect()
+}
+
+fn refused(archive: &[u8]) -> (String, String, tempfile::TempDir) {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().join("staging");
+    let err = stage(archive, &dir, Hooks::default()).unwrap_err();
+    assert!(
+        !dir.exists(),
+        "a refused archive leaves no staging directory behind"
+    );
+    assert!(verify_archive(archive).is_err() || matches!(err, BackupError::Check(_)));
+    match err {
+        BackupError::Invalid { entry, detail } => (entry, detail, scratch),
+        BackupError::Check(detail) => ("(records)".into(), detail, scratch),
+        other => panic!("unexpected error kind: {other}"),
+    }
+}
+
+fn staged_store(dir: &Path) -> Store {
+    Store::open(&dir.join("supportbox.redb")).unwrap()
+}
+
+#[test]
+fn round_trip_restores_every_table_and_referenced_blob_exactly() {
+    let f = filled();
+    let bytes = archive_of(&f);
+    let manifest = verify_archive(bytes.as_slice()).unwrap();
+    assert_eq!(manifest.format_version, 1);
+    assert_eq!(manifest.counts.get("tickets"), Some(&50));
+    let names: Vec<String> = unpack(&bytes).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names[0], MANIFEST, "the manifest comes first");
+    assert_eq!(names[1], table_entry_name(CATALOGUE[0].0));
+    assert!(
+        names.iter().all(|n| !n.starts_with("index")),
+        "no search index"
+    );
+
+    let target = tempfile::tempdir().unwrap();
+    let dir = target.path().join("restore-staging-x");
+    let mut staged = stage(bytes.as_slice(), &dir, Hooks::default()).unwrap();
+    assert!(staged.warnings.is_empty());
+    staged.keep();
+    let restored = staged_store(&dir);
+    assert_eq!(dumps(&restored), dumps(&f.store));
+    let referenced = f
+        .store
+        .read_blocking(super::write::referenced_blobs)
+        .unwrap();
+    assert_eq!(referenced.len(), 1);
+    let restored_blobs = BlobStore::new(&dir).unwrap();
+    assert_eq!(
+        restored_blobs.list().unwrap(),
+        referenced,
+        "only referenced blobs"
+    );
+    assert!(restored_blobs.verify(&referenced[0]).unwrap());
+    assert!(super::check::check_records(&restored).unwrap().is_empty());
+}
+
+#[test]
+fn truncated_archives_are_refused_naming_the_entry() {
+    let f = filled();
+    let bytes = archive_of(&f);
+    for cut in [0, 1, bytes.len() / 2, bytes.len() - 1] {
+        let (entry, detail, _) = refused(&bytes[..cut]);
+        assert!(!entry.is_empty(), "cut at {cut}: {detail}");
+        if cut == 0 {
+            assert_eq!(entry, MANIFEST);
+        }
+        if cut == bytes.len() / 2 {
+            assert!(
+                entry.starts_with("tables/") || entry.starts_with("blobs/"),
+                "cut at half names a table or blob: {entry}: {detail}"
+            );
+        }
+    }
+}
+
+#[test]
+fn flipped_bits_are_refused() {
+    let f = filled();
+    let bytes = archive_of(&f);
+    let step = (bytes.len() / 40).max(1);
+    for pos in (0..bytes.len()).step_by(step).chain([bytes.len() - 1]) {
+        for bit in [0u8, 5] {
+            let mut bad = bytes.clone();
+            bad[pos] ^= 1 << bit;
+            let (entry, detail, _) = refused(&bad);
+            assert!(!entry.is_empty(), "flip at {pos}: {detail}");
+        }
+    }
+}
+
+#[test]
+fn path_tricks_links_devices_and_duplicates_are_refused() {
+    let f = filled();
+    let entries = unpack(&archive_of(&f));
+    let manifest = manifest_of(&entries);
+    let blob = entries
+        .iter()
+        .find(|(n, _)| n.starts_with("blobs/"))
+        .unwrap()
+        .0
+        .clone();
+    let cases: Vec<(&str, Raw, &str)> = vec![
+        ("parent", raw("../evil", b"x".to_vec()), "climbs"),
+        (
+            "nested parent",
+            raw("tables/../../evil", b"x".to_vec()),
+            "climbs",
+        ),
+        ("absolute", raw("/etc/evil", b"x".to_vec()), "absolute"),
+        (
+            "symlink",
+            Raw {
+                kind: tar::EntryType::Symlink,
+                ..raw("blobs/link", Vec::new())
+            },
+            "symbolic link",
+        ),
+        (
+            "hard link",
+            Raw {
+                kind: tar::EntryType::Link,
+                ..raw("tables/link.bin", Vec::new())
+            },
+            "hard link",
+        ),
+        (
+            "device",
+            Raw {
+                kind: tar::EntryType::Char,
+                ..raw("dev", Vec::new())
+            },
+            "device",
+        ),
+        (
+            "fifo",
+            Raw {
+                kind: tar::EntryType::Fifo,
+                ..raw("fifo", Vec::new())
+            },
+            "FIFO",
+        ),
+        ("unknown", raw("notes.txt", b"hi".to_vec()), "not listed"),
+    ];
+    for (what, extra, expected) in cases {
+        // The odd entry goes right after the manifest, before anything could be staged.
+        let mut rest = vec![extra];
+        rest.extend(body(&entries));
+        let (entry, detail, _) = refused(&repack(&manifest, rest));
+        assert!(detail.contains(expected), "{what}: {entry}: {detail}");
+    }
+    let mut rest = body(&entries);
+    rest.push(raw(
+        &blob,
+        entries.iter().find(|(n, _)| *n == blob).unwrap().1.clone(),
+    ));
+    let (entry, detail, _) = refused(&repack(&manifest, rest));
+    assert_eq!(entry, blob);
+    assert!(detail.contains("twice"), "{detail}");
+}
+
+#[test]
+fn sizes_versions_and_order_are_enforced() {
+    let f = filled();
+    let entries = unpack(&archive_of(&f));
+    let manifest = manifest_of(&entries);
+
+    // One entry larger than the manifest declares.
+    let mut rest = body(&entries);
+    rest[3].data.extend_from_slice(b"more");
+    let (entry, detail, _) = refused(&repack(&manifest, rest));
+    assert_eq!(entry, entries[4].0);
+    assert!(detail.contains("larger than declared"), "{detail}");
+
+    // A header that claims less than the data it carries is still caught (by the hash
+    // or the stream), since the manifest decides.
+    let mut rest = body(&entries);
+    rest[3].size = Some(rest[3].data.len() as u64 - 1);
+    let (entry, _, _) = refused(&repack(&manifest, rest));
+    assert!(!entry.is_empty());
+
+    let mut future = manifest.clone();
+    future.format_version = 2;
+    let (entry, detail, _) = refused(&repack(&future, body(&entries)));
+    assert_eq!(entry, MANIFEST);
+    assert!(detail.contains("format version 2 is newer"), "{detail}");
+
+    let mut newer_schema = manifest.clone();
+    newer_schema.schema_version = crate::store::SCHEMA_VERSION + 1;
+    let (_, detail, _) = refused(&repack(&newer_schema, body(&entries)));
+    assert!(detail.contains("schema version"), "{detail}");
+
+    let mut foreign = manifest.clone();
+    foreign.format = "something-else".into();
+    let (_, detail, _) = refused(&repack(&foreign, body(&entries)));
+    assert!(detail.contains("not a Supportbox backup"), "{detail}");
+
+    // The manifest must come first.
+    let mut moved = body(&entries);
+    moved.insert(1, raw(MANIFEST, entries[0].1.clone()));
+    let (entry, detail, _) = refused(&pack(&moved));
+    assert_eq!(entry, MANIFEST);
+    assert!(detail.contains("first entry"), "{detail}");
+
+    // A declared entry that never comes.
+    let mut short = body(&entries);
+    let last = short.pop().unwrap();
+    let (entry, detail, _) = refused(&repack(&manifest, short));
+    assert_eq!(entry.as_bytes(), last.name.as_slice());
+    assert!(detail.contains("missing"), "{detail}");
+}
+
+#[test]
+fn undecodable_records_are_refused_by_table() {
+    let f = filled();
+    let entries = unpack(&archive_of(&f));
+    let mut manifest = manifest_of(&entries);
+    let name = table_entry_name("tenants");
+    // A well-formed stream with correct hashes whose record is garbage: only decoding
+    // every record notices.
+    let mut w = RecordWriter::start(Vec::new(), "tenants").unwrap();
+    w.row(&1u64.to_be_bytes(), &[0xEE, 0xFF, 0x01]).unwrap();
+    let (data, rows) = w.finish().unwrap();
+    let entry = manifest
+        .entries
+        .iter_mut()
+        .find(|e| e.name == name)
+        .unwrap();
+    use sha2::Digest;
+    entry.sha256 = hex::encode(sha2::Sha256::digest(&data));
+    entry.bytes = data.len() as u64;
+    entry.records = rows;
+    manifest.counts.insert("tenants".into(), rows);
+    let rest = entries[1..]
+        .iter()
+        .map(|(n, d)| {
+            if *n == name {
+                raw(n, data.clone())
+            } else {
+                raw(n, d.clone())
+            }
+        })
+        .collect();
+    let (entry, detail, _) = refused(&repack(&manifest, rest));
+    assert_eq!(entry, "(records)");
+    assert!(detail.contains("tenants"), "{detail}");
+}
+
+#[test]
+fn a_snapshot_is_one_commit_even_while_writers_run() {
+    let f = filled();
+    let store = f.store.clone();
+    let baseline = store
+        .read_blocking(super::catalogue::counts_in)
+        .unwrap()
+        .into_iter()
+        .find(|(t, _)| *t == "settings")
+        .unwrap()
+        .1;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (store, stop) = (store.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut n = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                // Two tables changed in one transaction: a dump of each taken at different
+                // moments would disagree.
+                store
+                    .write_blocking(move |w| {
+                        let id = Store::next_id(w, "test_pairs")?;
+                        w.open_table(crate::store::tables::SETTINGS)?.insert(
+                            crate::store::keys::Key::tenant(99).u64(id).as_bytes(),
+                            &[][..],
+                        )?;
+                        Ok(())
+                    })
+                    .unwrap();
+                n += 1;
+            }
+            n
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let snapshot = super::write::take_snapshot(
+        &store,
+        &f.blobs,
+        &f.dir.path().join("backups"),
+        "2026-11-27T11:00:00Z".parse().unwrap(),
+    )
+    .unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(writer.join().unwrap() > 0);
+    let bytes = snapshot.write_to(Vec::new()).unwrap();
+    let entries = unpack(&bytes);
+    let sequences = &entries
+        .iter()
+        .find(|(n, _)| *n == table_entry_name("sequences"))
+        .unwrap()
+        .1;
+    let manifest = manifest_of(&entries);
+    let mut reader = super::format::RecordReader::start(
+        sequences.as_slice(),
+        sequences.len() as u64,
+        "sequences",
+    )
+    .unwrap();
+    let mut pairs = 0;
+    while let Some((k, v)) = reader.next_row().unwrap() {
+        if k == b"test_pairs" {
+            pairs = u64::from_be_bytes(v.try_into().unwrap());
+        }
+    }
+    let settings = manifest.counts["settings"];
+    assert!(pairs > 0);
+    assert_eq!(
+        settings,
+        baseline + pairs,
+        "the sequence and the settings table come from different moments"
+    );
+}
