@@ -139,6 +139,12 @@ common=(--data-dir "$data" --out "$RESULTS" --stamp "$stamp" --tickets "$TICKETS
 
 # Everything from here on is also kept as the run's summary.
 exec > >(tee "$RESULTS/$stamp-summary.txt") 2>&1
+# Durable creation is bound by how fast the disk syncs; record it with every run.
+log "disk: 200 synchronous 4 KiB writes in $dir"
+dd if=/dev/zero of="$dir/sync-probe" bs=4k count=200 oflag=dsync 2>&1 | tail -1
+rm -f "$dir/sync-probe"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+
 if [ "$COLD_RUNS" -gt 0 ]; then
   log "cold start ($COLD_RUNS runs)"
   extra=()

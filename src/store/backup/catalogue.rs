@@ -13,6 +13,9 @@ use redb::{
     TableDefinition, TableHandle,
 };
 
+/// Receives each dumped row as (key, value).
+pub type RowSink<'a> = dyn FnMut(&[u8], &[u8]) -> std::io::Result<()> + 'a;
+
 use super::super::error::StoreError;
 use super::super::tables::{self, name};
 
@@ -174,11 +177,7 @@ fn read_str<'a>(table: &'static str, b: &'a [u8]) -> Result<&'a str, StoreError>
 impl Table {
     /// Calls `emit(key, value)` for every row in key order, with both encoded as described
     /// in the module docs; returns the number of rows.
-    pub fn dump(
-        self,
-        txn: &ReadTransaction,
-        emit: &mut dyn FnMut(&[u8], &[u8]) -> std::io::Result<()>,
-    ) -> Result<u64, StoreError> {
+    pub fn dump(self, txn: &ReadTransaction, emit: &mut RowSink<'_>) -> Result<u64, StoreError> {
         let mut n = 0u64;
         macro_rules! each {
             ($def:expr, |$k:ident, $v:ident| $body:expr) => {{

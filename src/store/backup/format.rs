@@ -17,6 +17,9 @@
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 
+/// One dumped row: (key, value).
+pub type Row = (Vec<u8>, Vec<u8>);
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -282,7 +285,7 @@ impl<R: Read> RecordReader<R> {
     }
 
     /// The next row, or `None` after the end marker (whose row count must match).
-    pub fn next_row(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>, StreamError> {
+    pub fn next_row(&mut self) -> Result<Option<Row>, StreamError> {
         let key_len = self.read_u32()?;
         if key_len == END_MARK {
             let mut count = [0u8; 8];

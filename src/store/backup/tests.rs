@@ -453,3 +453,21 @@ fn a_snapshot_is_one_commit_even_while_writers_run() {
         "the sequence and the settings table come from different moments"
     );
 }
+
+#[test]
+fn explore_flips_tmp() {
+    let f = filled();
+    let bytes = archive_of(&f);
+    let mut accepted = Vec::new();
+    for pos in 0..bytes.len() {
+        for bit in 0..8u8 {
+            let mut bad = bytes.clone();
+            bad[pos] ^= 1 << bit;
+            if verify_archive(bad.as_slice()).is_ok() {
+                accepted.push((pos, bit));
+            }
+        }
+    }
+    eprintln!("len {} accepted {:?}", bytes.len(), accepted);
+    eprintln!("head {:02x?}", &bytes[..16]);
+}
