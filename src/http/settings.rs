@@ -415,7 +415,17 @@ pub async fn update_priority(
             &format!("{}/priorities", base(&tc)),
             "saved",
         ))),
-        Err(e) => render_priorities(&tc, &ctx, &state, &form, &form_errors(e)?, None).await,
+        Err(e) => {
+            render_priorities(
+                &tc,
+                &ctx,
+                &state,
+                &form,
+                &form_errors(e)?.for_form(id.to_string()),
+                None,
+            )
+            .await
+        }
     }
 }
 
@@ -527,7 +537,17 @@ pub async fn update_topic(
             &format!("{}/topics", base(&tc)),
             "saved",
         ))),
-        Err(e) => render_topics(&tc, &ctx, &state, &form, &form_errors(e)?, None).await,
+        Err(e) => {
+            render_topics(
+                &tc,
+                &ctx,
+                &state,
+                &form,
+                &form_errors(e)?.for_form(id.to_string()),
+                None,
+            )
+            .await
+        }
     }
 }
 

@@ -90,6 +90,8 @@ pub async fn read_form(
         }
         let name = field.name().unwrap_or_default().to_owned();
         match field.file_name().map(str::to_owned) {
+            // An untouched file picker still sends a nameless, empty part: nothing to store.
+            Some(file_name) if file_name.is_empty() => continue,
             Some(file_name) => {
                 let remaining = limits.per_request.saturating_sub(total);
                 let limit = limits.per_file.min(remaining);
@@ -105,10 +107,6 @@ pub async fn read_form(
                     Err(e) => return Err(e.into()),
                 };
                 total += stored.size;
-                // An empty file input still sends a nameless, empty part.
-                if stored.size == 0 && file_name.is_empty() {
-                    continue;
-                }
                 written.push(stored.hash);
                 if files.len() >= MAX_FILES {
                     return Err(UploadError::TooManyParts);

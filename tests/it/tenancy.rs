@@ -331,6 +331,10 @@ fn the_matrix_lists_every_tenancy_operator_and_account_route() {
             if function == "tenant_routes" && !is_tenancy_route(&path) {
                 continue;
             }
+            // Backups have their own authorisation tests in backup.rs.
+            if function == "admin_routes" && path.starts_with("/backups") {
+                continue;
+            }
             for m in methods {
                 expected.push((format!("{function}:{path}"), m));
             }

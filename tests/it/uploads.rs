@@ -681,7 +681,6 @@ async fn a_refused_upload_keeps_what_was_typed() {
 }
 
 #[tokio::test]
-#[ignore = "bug: an empty file input (what browsers send when nothing is attached) stores an empty blob that nothing references"]
 async fn an_empty_file_input_leaves_no_file() {
     let app = small_limits().await;
     let carl = app.sign_in(&app.fx().acme.customers[0].email).await;

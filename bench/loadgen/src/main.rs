@@ -82,6 +82,10 @@ enum Cmd {
         create_clients: String,
         #[arg(long, default_value = "1,8")]
         read_clients: String,
+        /// Only the read operations whose name contains one of these (comma-separated),
+        /// e.g. `search` or `ticket page,tab`.
+        #[arg(long, default_value = "")]
+        read_ops: String,
         #[arg(long, default_value_t = 8)]
         write_clients: usize,
         #[arg(long, default_value_t = 32)]
@@ -202,6 +206,7 @@ async fn real_main() -> Result<(), String> {
             warmup,
             create_clients,
             read_clients,
+            read_ops,
             write_clients,
             mixed_clients,
             findable_samples,
@@ -267,7 +272,14 @@ async fn real_main() -> Result<(), String> {
             {
                 let r = match name {
                     "create" => scenarios::create(world, &counts(&create_clients)).await?,
-                    "reads" => scenarios::reads(world, &counts(&read_clients)).await?,
+                    "reads" => {
+                        let only: Vec<String> = read_ops
+                            .split(',')
+                            .map(|x| x.trim().to_owned())
+                            .filter(|x| !x.is_empty())
+                            .collect();
+                        scenarios::reads(world, &counts(&read_clients), &only).await?
+                    }
                     "writes" => scenarios::writes(world, write_clients).await?,
                     "mixed" => scenarios::mixed(world, mixed_clients).await?,
                     "findable" => {

@@ -190,7 +190,11 @@ async fn read_once(
 }
 
 /// Each read operation on its own, at each client count.
-pub async fn reads(world: &'static World, counts: &[usize]) -> Result<ScenarioResult, String> {
+pub async fn reads(
+    world: &'static World,
+    counts: &[usize],
+    only: &[String],
+) -> Result<ScenarioResult, String> {
     let mut result = ScenarioResult::default();
     let max_n = counts.iter().copied().max().unwrap_or(1);
     let supporters = world.clients(max_n, Role::Supporter, true, true).await?;
@@ -204,6 +208,9 @@ pub async fn reads(world: &'static World, counts: &[usize]) -> Result<ScenarioRe
         "my requests",
         "ticket (API)",
     ]);
+    if !only.is_empty() {
+        ops.retain(|op| only.iter().any(|o| op.contains(o.as_str())));
+    }
     for &n in counts {
         for op in &ops {
             let pool = if *op == "my requests" {

@@ -458,16 +458,19 @@ fn a_snapshot_is_one_commit_even_while_writers_run() {
 fn explore_flips_tmp() {
     let f = filled();
     let bytes = archive_of(&f);
-    let mut accepted = Vec::new();
+    let orig = zstd::decode_all(bytes.as_slice()).unwrap();
+    let mut same = 0; let mut differ_ok = 0; let mut err = 0;
+    let mut accepted_diff = Vec::new();
     for pos in 0..bytes.len() {
         for bit in 0..8u8 {
             let mut bad = bytes.clone();
             bad[pos] ^= 1 << bit;
-            if verify_archive(bad.as_slice()).is_ok() {
-                accepted.push((pos, bit));
+            match zstd::decode_all(bad.as_slice()) {
+                Ok(d) if d == orig => same += 1,
+                Ok(d) => { differ_ok += 1; if verify_archive(bad.as_slice()).is_ok() { let first = d.iter().zip(&orig).position(|(a,b)| a!=b); accepted_diff.push((pos,bit,first)); } }
+                Err(_) => err += 1,
             }
         }
     }
-    eprintln!("len {} accepted {:?}", bytes.len(), accepted);
-    eprintln!("head {:02x?}", &bytes[..16]);
+    eprintln!("len {} same {same} differ_ok {differ_ok} err {err} accepted_diff {:?}", bytes.len(), &accepted_diff[..accepted_diff.len().min(20)]);
 }

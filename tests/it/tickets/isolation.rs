@@ -44,6 +44,69 @@ const STAFF_PAGES: [&str; 7] = [
     "/t/acme/customers/search?q=carl",
 ];
 
+/// Every ticket route of the tenant with ticket `n`: what the sweep tries.
+fn every_route(n: u64) -> Vec<(&'static str, String)> {
+    ticket_routes(n)
+        .into_iter()
+        .chain(STAFF_PAGES.iter().map(|p| ("GET", (*p).to_owned())))
+        .chain([
+            ("POST", "/t/acme/tickets/new".to_owned()),
+            ("POST", "/t/acme/tickets/new-for-customer".to_owned()),
+            ("GET", "/t/acme/tickets/new".to_owned()),
+            ("GET", "/t/acme/my".to_owned()),
+            ("GET", "/t/acme/search?q=printer".to_owned()),
+            ("GET", "/t/acme/events".to_owned()),
+        ])
+        .collect()
+}
+
+/// The tenant routes of `tenant_routes()` in src/app.rs outside the tenancy area (home
+/// and settings), as (method, pattern).
+fn ticket_routes_in_app_rs() -> Vec<(&'static str, String)> {
+    let source = include_str!("../../../src/app.rs");
+    let start = source
+        .find("fn tenant_routes(")
+        .expect("tenant_routes in src/app.rs");
+    let body = &source[start..];
+    let end = body[3..].find("\nfn ").map_or(body.len(), |e| e + 3);
+    let mut out = Vec::new();
+    for piece in body[..end].split(".at(").skip(1) {
+        let path = piece.split('"').nth(1).unwrap_or_default();
+        if path == "/t/:slug/" || path.starts_with("/t/:slug/settings") {
+            continue;
+        }
+        if piece.contains("get(") {
+            out.push(("GET", path.to_owned()));
+        }
+        if piece.contains("post(") {
+            out.push(("POST", path.to_owned()));
+        }
+    }
+    out
+}
+
+/// Whether concrete `path` (query ignored) matches route `pattern` (`:name` segments).
+fn matches_pattern(path: &str, pattern: &str) -> bool {
+    let path = path.split('?').next().unwrap_or_default();
+    let (a, b): (Vec<&str>, Vec<&str>) = (path.split('/').collect(), pattern.split('/').collect());
+    a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| y.starts_with(':') || x == y)
+}
+
+#[test]
+fn the_sweep_covers_every_ticket_route_of_the_app() {
+    let swept = every_route(1);
+    let routes = ticket_routes_in_app_rs();
+    assert!(routes.len() >= 20, "{routes:?}");
+    for (method, pattern) in &routes {
+        assert!(
+            swept
+                .iter()
+                .any(|(m, p)| m == method && matches_pattern(p, pattern)),
+            "{method} {pattern} is not in the isolation sweep"
+        );
+    }
+}
+
 /// Sends `method path` the way the page's forms would, with valid input.
 async fn send(app: &TestApp, who: &Browser, method: &str, path: &str) -> Page {
     if method == "GET" {
@@ -173,18 +236,7 @@ async fn other_tenants_other_customers_and_visitors_reach_nothing_of_a_ticket() 
     let badges_before = badges(app, &desk.sam).await;
 
     let mut checked = 0;
-    for (method, path) in ticket_routes(n)
-        .into_iter()
-        .chain(STAFF_PAGES.iter().map(|p| ("GET", (*p).to_owned())))
-        .chain([
-            ("POST", "/t/acme/tickets/new".to_owned()),
-            ("POST", "/t/acme/tickets/new-for-customer".to_owned()),
-            ("GET", "/t/acme/tickets/new".to_owned()),
-            ("GET", "/t/acme/my".to_owned()),
-            ("GET", "/t/acme/search?q=printer".to_owned()),
-            ("GET", "/t/acme/events".to_owned()),
-        ])
-    {
+    for (method, path) in every_route(n) {
         for (who, browser) in &outsiders {
             let page = send(app, browser, method, &path).await;
             assert_refused(&page, Expect::NotFound, &format!("{who}: {method} {path}"));
@@ -320,4 +372,82 @@ async fn a_customer_cannot_act_as_staff_on_their_own_ticket() {
     ] {
         desk.carl.get(app, path).await.assert_not_found();
     }
+}
+
+#[tokio::test]
+async fn forms_cannot_reference_another_tenants_people_priorities_or_topics() {
+    let desk = Desk::new().await;
+    let app = &desk.app;
+    let fx = app.fx().clone();
+    // Priority and topic ids count per tenant: these exist in globex only.
+    let globex_priority = arrange::create_priority(app, &fx.globex, "Globex only prio")
+        .await
+        .id
+        .0
+        .to_string();
+    let globex_topic = arrange::create_topic(app, &fx.globex, "Globex only")
+        .await
+        .id
+        .0
+        .to_string();
+    let gus = fx.globex.supporters[0].id.0.to_string();
+    let carl_id = fx.acme.customers[0].id.0.to_string();
+    let n = report(
+        app,
+        &desk.carl,
+        "Printer on floor 2",
+        "every page is blank",
+        &[],
+    )
+    .await;
+    let high = priority_id(app, "High").await.to_string();
+    let url = |action: &str| format!("/t/acme/tickets/{n}/{action}");
+    let tries: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("accept", vec![("priority", "")]),
+        ("accept", vec![("priority", &globex_priority)]),
+        ("accept", vec![("priority", &high), ("assignee", &gus)]),
+        ("accept", vec![("priority", &high), ("assignee", &carl_id)]),
+        ("accept", vec![("priority", "abc")]),
+        ("assign", vec![("assignee", &gus)]),
+        ("assign", vec![("assignee", &carl_id)]),
+        ("assign", vec![("assignee", "")]),
+        ("priority", vec![("value", &globex_priority)]),
+        ("topic", vec![("value", &globex_topic)]),
+        ("resolve", vec![("solution", "  ")]),
+    ];
+    for (action, fields) in &tries {
+        let before = stored(app, n).await;
+        let page = desk.sam.post_form(app, &url(action), fields).await;
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{action} {fields:?}: {}",
+            page.body
+        );
+        page.assert_contains("role=\"alert\"");
+        page.assert_lacks("Gus Support");
+        page.assert_lacks("Globex only");
+        assert_eq!(
+            stored(app, n).await,
+            before,
+            "{action} {fields:?} changed the ticket"
+        );
+    }
+    // Filing for a customer of globex or with globex's priority is refused as well.
+    for (customer, priority) in [
+        (gus.as_str(), high.as_str()),
+        (carl_id.as_str(), globex_priority.as_str()),
+    ] {
+        let form = MultipartBody::new()
+            .text("customer_id", customer)
+            .text("priority", priority)
+            .text("subject", "Cross")
+            .text("body", "x");
+        let page = desk
+            .sam
+            .post_multipart(app, "/t/acme/tickets/new-for-customer", form)
+            .await;
+        page.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    assert_eq!(badges(app, &desk.sam).await, (1, 0, 0));
 }
