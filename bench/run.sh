@@ -15,6 +15,7 @@
 #   SCENARIOS=create,reads,writes,mixed,findable
 #   DURATION=10 WARMUP=2          seconds measured / warmed up per step
 #   CREATE_CLIENTS=1,8,32,128  READ_CLIENTS=1,8  WRITE_CLIENTS=8  MIXED_CLIENTS=32
+#   READ_OPS=search,tab           only the read operations whose name contains one of these
 #   FINDABLE_SAMPLES=30 FINDABLE_LOAD=32
 #   COLD_RUNS=5                   cold starts (0 skips them); DROP_CACHES=1 empties the
 #                                 page cache before each (machine-wide, root only)
@@ -35,6 +36,7 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
 CREATE_CLIENTS=${CREATE_CLIENTS:-1,8,32,128}
 READ_CLIENTS=${READ_CLIENTS:-1,8}
+READ_OPS=${READ_OPS:-}
 WRITE_CLIENTS=${WRITE_CLIENTS:-8}
 MIXED_CLIENTS=${MIXED_CLIENTS:-32}
 FINDABLE_SAMPLES=${FINDABLE_SAMPLES:-30}
@@ -158,7 +160,7 @@ start_server "$data"
 "$loadgen" run "${common[@]}" --base "https://127.0.0.1:$PORT" --password "$password" \
   --pid "$server_pid" --cache "$cache" --scenarios "$SCENARIOS" \
   --duration "$DURATION" --warmup "$WARMUP" --create-clients "$CREATE_CLIENTS" \
-  --read-clients "$READ_CLIENTS" --write-clients "$WRITE_CLIENTS" \
+  --read-clients "$READ_CLIENTS" --read-ops "$READ_OPS" --write-clients "$WRITE_CLIENTS" \
   --mixed-clients "$MIXED_CLIENTS" --findable-samples "$FINDABLE_SAMPLES" \
   --findable-load "$FINDABLE_LOAD"
 log "stopping the server"

@@ -225,6 +225,20 @@ pub async fn reads(
                 let mut st = ClientStats::default();
                 let mut rng = Rng::new(2000 + i as u64);
                 while w.running() {
+                    if op == "ticket management" {
+                        // Each filter and sort pair separately as well: they differ a lot.
+                        let query = *rng.pick(MANAGE);
+                        let path = format!("/t/{}/tickets?{query}", c.person.slug);
+                        let t = Instant::now();
+                        let r = c.page(&path).await;
+                        if let Some(reply) = tally(&mut st, &w, t, op, r, StatusCode::OK) {
+                            if t >= w.measure_from {
+                                st.op(&format!("ticket management: {query}"))
+                                    .record_ok(reply.latency);
+                            }
+                        }
+                        continue;
+                    }
                     let t = Instant::now();
                     let r = read_once(&c, world, op, &mut rng).await;
                     tally(&mut st, &w, t, op, r, StatusCode::OK);

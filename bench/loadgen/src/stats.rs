@@ -103,16 +103,16 @@ pub fn print_table(title: &str, rows: &[OpSummary]) {
     println!();
     println!("== {title}");
     println!(
-        "{:<28} {:>7} {:>9} {:>9} {:>8} {:>8} {:>8} {:>9} {:>7}",
+        "{:<40} {:>7} {:>9} {:>9} {:>8} {:>8} {:>8} {:>9} {:>7}",
         "operation", "clients", "ok", "ops/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors"
     );
     for r in rows {
         println!(
-            "{:<28} {:>7} {:>9} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>9.2} {:>7}",
+            "{:<40} {:>7} {:>9} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>9.2} {:>7}",
             r.op, r.clients, r.ok, r.per_second, r.p50_ms, r.p90_ms, r.p99_ms, r.max_ms, r.errors
         );
         for (kind, n) in &r.error_kinds {
-            println!("{:<28}   error {kind}: {n}", "");
+            println!("{:<40}   error {kind}: {n}", "");
         }
     }
 }
