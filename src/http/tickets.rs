@@ -2,13 +2,13 @@
 //! actions, and attachment downloads.
 
 use poem::http::{StatusCode, header};
-use poem::web::{Data, Form, Multipart, Path, Query};
+use poem::web::{Data, Form, Path, Query};
 use poem::{Body, IntoResponse, Response, handler};
 
 use super::account::DoneQuery;
 use super::respond::{see_other, with_done};
 use super::session::TenantCaller;
-use super::uploads::{self, Upload, UploadError, UploadLimits};
+use super::uploads::{self, LimitedMultipart, Upload, UploadError, UploadLimits};
 use crate::app::AppState;
 use crate::blobs::{content_disposition, is_inline_safe};
 use crate::domain::ids::{AccountId, PriorityId, TopicId};
@@ -36,7 +36,7 @@ fn limits(state: &AppState) -> UploadLimits {
 /// returns the message for the form together with the text typed so far.
 async fn read_upload(
     state: &AppState,
-    form: Multipart,
+    form: LimitedMultipart,
 ) -> Result<Result<Upload, (FormErrors, Upload)>, AppError> {
     let mut written = Vec::new();
     let mut fields = std::collections::HashMap::new();
@@ -102,7 +102,7 @@ pub async fn create(
     tc: TenantCaller,
     ctx: PageCtx,
     state: Data<&AppState>,
-    form: Multipart,
+    form: LimitedMultipart,
 ) -> Result<Response, AppError> {
     let topics = state.services.topic_choices(&tc.caller).await?;
     let (upload, refused) = match read_upload(&state, form).await? {
@@ -234,7 +234,7 @@ pub async fn create_for_customer(
     tc: TenantCaller,
     ctx: PageCtx,
     state: Data<&AppState>,
-    form: Multipart,
+    form: LimitedMultipart,
 ) -> Result<Response, AppError> {
     tc.require(Role::Supporter)?;
     let (upload, refused) = match read_upload(&state, form).await? {
@@ -394,7 +394,7 @@ async fn reply_or_note(
     ctx: PageCtx,
     state: &AppState,
     number: u64,
-    form: Multipart,
+    form: LimitedMultipart,
     internal: bool,
 ) -> Result<Response, AppError> {
     let form_name = if internal { "note" } else { "reply" };
@@ -455,7 +455,7 @@ pub async fn reply(
     ctx: PageCtx,
     state: Data<&AppState>,
     Path((_, number)): Path<(String, u64)>,
-    form: Multipart,
+    form: LimitedMultipart,
 ) -> Result<Response, AppError> {
     reply_or_note(tc, ctx, &state, number, form, false).await
 }
@@ -466,7 +466,7 @@ pub async fn note(
     ctx: PageCtx,
     state: Data<&AppState>,
     Path((_, number)): Path<(String, u64)>,
-    form: Multipart,
+    form: LimitedMultipart,
 ) -> Result<Response, AppError> {
     reply_or_note(tc, ctx, &state, number, form, true).await
 }

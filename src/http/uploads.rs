@@ -3,9 +3,13 @@
 //! Content-Length claims, and a refused upload leaves no file behind.
 
 use std::collections::HashMap;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-use poem::web::Multipart;
-use tokio_util::io::ReaderStream;
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt, TryStreamExt};
+use poem::http::StatusCode;
+use poem::{FromRequest, Request, RequestBody};
 
 use crate::blobs::{BlobError, BlobStore, sanitize_filename};
 use crate::domain::ticket::Attachment;
@@ -65,11 +69,100 @@ impl UploadError {
     }
 }
 
+/// Room for part headers and boundaries on top of the request limit, so that a form whose
+/// files just fit is not refused for its framing.
+const FRAMING_ALLOWANCE: u64 = 1024 * 1024;
+
+/// A multipart form whose reading is bounded by what this request may carry.
+///
+/// poem's own `Multipart` hands the body to multer without constraints, and multer keeps
+/// pulling chunks into its buffer for as long as the client has them ready: a client
+/// streaming fast enough was buffered without bound before any field limit could look at
+/// the bytes. Here the body reaches multer one chunk per poll, so the field readers below
+/// see (and refuse) every byte as it arrives, and multer's whole-stream limit stops the
+/// request as a backstop.
+pub struct LimitedMultipart(multer::Multipart<'static>);
+
+impl<'a> FromRequest<'a> for LimitedMultipart {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let content_type = req
+            .headers()
+            .get(poem::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let boundary = multer::parse_boundary(content_type).map_err(|_| {
+            poem::Error::from_string(
+                "expected a multipart/form-data body",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            )
+        })?;
+        let request_limit = req
+            .data::<crate::app::AppState>()
+            .map(|state| state.config.upload_request_bytes)
+            .unwrap_or(0);
+        let constraints = multer::Constraints::new().size_limit(
+            multer::SizeLimit::new().whole_stream(request_limit.saturating_add(FRAMING_ALLOWANCE)),
+        );
+        let stream = OneChunkPerPoll::new(body.take()?.into_bytes_stream());
+        Ok(Self(multer::Multipart::with_constraints(
+            stream,
+            boundary,
+            constraints,
+        )))
+    }
+}
+
+/// Yields after every chunk, so that a reader which loops "while ready" still returns
+/// to its caller between chunks. The waker is signalled before the pause, so no
+/// readiness is lost.
+struct OneChunkPerPoll<S> {
+    inner: S,
+    paused: bool,
+}
+
+impl<S> OneChunkPerPoll<S> {
+    fn new(inner: S) -> Self {
+        Self {
+            inner,
+            paused: false,
+        }
+    }
+}
+
+impl<S> Stream for OneChunkPerPoll<S>
+where
+    S: Stream<Item = Result<Bytes, std::io::Error>> + Unpin,
+{
+    type Item = Result<Bytes, std::io::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.paused {
+            self.paused = false;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        let next = self.inner.poll_next_unpin(cx);
+        if matches!(next, Poll::Ready(Some(Ok(_)))) {
+            self.paused = true;
+        }
+        next
+    }
+}
+
+fn multipart_error(e: multer::Error) -> UploadError {
+    match e {
+        multer::Error::StreamSizeExceeded { limit } => {
+            UploadError::RequestTooLarge(limit.saturating_sub(FRAMING_ALLOWANCE))
+        }
+        other => UploadError::Malformed(other.to_string()),
+    }
+}
+
 /// Reads a whole multipart form. On any error the blobs stored so far by this request
 /// are handed back through `written` so the caller can drop the ones nothing references,
 /// and the text fields read so far through `fields`, so the form keeps what was typed.
 pub async fn read_form(
-    mut form: Multipart,
+    form: LimitedMultipart,
     blobs: &BlobStore,
     limits: UploadLimits,
     written: &mut Vec<[u8; 32]>,
@@ -79,11 +172,8 @@ pub async fn read_form(
     let mut text_bytes = 0usize;
     let mut total: u64 = 0;
     let mut parts = 0usize;
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| UploadError::Malformed(e.to_string()))?
-    {
+    let mut form = form.0;
+    while let Some(field) = form.next_field().await.map_err(multipart_error)? {
         parts += 1;
         if parts > MAX_PARTS {
             return Err(UploadError::TooManyParts);
@@ -95,7 +185,9 @@ pub async fn read_form(
             Some(file_name) => {
                 let remaining = limits.per_request.saturating_sub(total);
                 let limit = limits.per_file.min(remaining);
-                let stream = ReaderStream::new(field.into_async_read());
+                // The multipart error travels inside the io::Error, so a whole-stream
+                // refusal is still told apart from a broken connection below.
+                let stream = field.map_err(std::io::Error::other);
                 let stored = match blobs.ingest(stream, limit).await {
                     Ok(s) => s,
                     Err(BlobError::TooLarge { .. }) if limit < limits.per_file => {
@@ -103,6 +195,12 @@ pub async fn read_form(
                     }
                     Err(BlobError::TooLarge { .. }) => {
                         return Err(UploadError::FileTooLarge(limits.per_file));
+                    }
+                    Err(BlobError::Stream(e)) => {
+                        return Err(match e.downcast::<multer::Error>() {
+                            Ok(multipart) => multipart_error(multipart),
+                            Err(other) => UploadError::Malformed(other.to_string()),
+                        });
                     }
                     Err(e) => return Err(e.into()),
                 };
@@ -119,17 +217,17 @@ pub async fn read_form(
                 });
             }
             None => {
-                use tokio::io::AsyncReadExt;
-                // Read at most one byte past the budget, so an endless field cannot
-                // exhaust memory before it is refused.
-                let budget = MAX_TEXT_BYTES.saturating_sub(text_bytes) as u64 + 1;
+                // Stop one chunk past the budget, so an endless field cannot exhaust
+                // memory before it is refused.
+                let budget = MAX_TEXT_BYTES.saturating_sub(text_bytes);
                 let mut raw = Vec::new();
-                field
-                    .into_async_read()
-                    .take(budget)
-                    .read_to_end(&mut raw)
-                    .await
-                    .map_err(|e| UploadError::Malformed(e.to_string()))?;
+                let mut field = field;
+                while let Some(chunk) = field.next().await {
+                    raw.extend_from_slice(&chunk.map_err(multipart_error)?);
+                    if raw.len() > budget {
+                        return Err(UploadError::RequestTooLarge(limits.per_request));
+                    }
+                }
                 let text = String::from_utf8(raw)
                     .map_err(|_| UploadError::Malformed("a text field is not UTF-8".to_owned()))?;
                 text_bytes += text.len();

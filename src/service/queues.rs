@@ -343,7 +343,8 @@ impl Services {
             .read(move |r| {
                 let mut found = Vec::new();
                 for m in store_accounts::members_of_tenant(r, tenant)? {
-                    if m.disabled {
+                    // Tickets are opened for customers; colleagues are not in this picker.
+                    if m.disabled || m.role != Role::Customer {
                         continue;
                     }
                     if let Some(a) = store_accounts::get_account(r, m.account)?
@@ -434,39 +435,59 @@ impl Services {
         };
         let now = self.now();
         let tenant = caller.tenant;
-        self.store
+        // Accounts are global, but what a person entered about themselves in another
+        // tenant is not this tenant's to see: an address that already has an account is
+        // never joined silently (that would show its name and phone here). A customer of
+        // this tenant is picked from the search; anyone else is invited and joins by
+        // accepting, under their own control.
+        enum Added {
+            Created(Account),
+            AlreadyHere,
+            Elsewhere,
+        }
+        let added = self
+            .store
             .write(move |w| {
-                let account = match store_accounts::account_by_email(w, &email)? {
-                    Some(a) => a,
-                    None => store_accounts::create_account(
-                        w,
-                        NewAccount {
-                            email: email.clone(),
-                            name: name.clone(),
-                            phone: phone.clone(),
-                            lang: None,
-                            password_hash: String::new(),
-                            must_change_password: false,
-                            operator: false,
+                if let Some(existing) = store_accounts::account_by_email(w, &email)? {
+                    return Ok(
+                        if store_accounts::get_membership(w, tenant, existing.id)?.is_some() {
+                            Added::AlreadyHere
+                        } else {
+                            Added::Elsewhere
                         },
-                        now,
-                    )?,
-                };
-                if store_accounts::get_membership(w, tenant, account.id)?.is_none() {
-                    store_accounts::put_membership(
-                        w,
-                        &Membership {
-                            tenant,
-                            account: account.id,
-                            role: Role::Customer,
-                            disabled: false,
-                            created_at: now,
-                        },
-                    )?;
+                    );
                 }
-                Ok(account)
+                let account = store_accounts::create_account(
+                    w,
+                    NewAccount {
+                        email: email.clone(),
+                        name: name.clone(),
+                        phone: phone.clone(),
+                        lang: None,
+                        password_hash: String::new(),
+                        must_change_password: false,
+                        operator: false,
+                    },
+                    now,
+                )?;
+                store_accounts::put_membership(
+                    w,
+                    &Membership {
+                        tenant,
+                        account: account.id,
+                        role: Role::Customer,
+                        disabled: false,
+                        created_at: now,
+                    },
+                )?;
+                Ok(Added::Created(account))
             })
             .await
-            .map_err(not_found)
+            .map_err(not_found)?;
+        match added {
+            Added::Created(account) => Ok(account),
+            Added::AlreadyHere => Err(ServiceError::invalid("new_email", "customer_exists")),
+            Added::Elsewhere => Err(ServiceError::invalid("new_email", "email_elsewhere")),
+        }
     }
 }

@@ -212,6 +212,8 @@ mod catalog_tests {
             "invalid_phone",
             "invalid_colour",
             "taken_email",
+            "customer_exists",
+            "email_elsewhere",
             "taken_slug",
             "password_mismatch",
             "wrong_password",

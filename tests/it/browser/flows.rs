@@ -220,7 +220,26 @@ async fn sign_in(s: &Session, who: &Person) {
     s.sees("h1", &format!("Hello, {}!", who.name)).await;
 }
 
+/// On a phone with JavaScript, the header tools (language, sign-out) fold away with the
+/// menu: open it first, as a person would.
+async fn open_menu_if_folded(s: &Session) {
+    let folded = s.attr("#main-nav", "data-collapsed").await.as_deref() == Some("true");
+    if folded && s.find(".nav-toggle").await.is_displayed().await.unwrap() {
+        s.find(".nav-toggle").await.click().await.unwrap();
+        until("the phone menu to open", || async {
+            s.find(".lang-form")
+                .await
+                .is_displayed()
+                .await
+                .unwrap()
+                .then_some(())
+        })
+        .await;
+    }
+}
+
 async fn sign_out(s: &Session) {
+    open_menu_if_folded(s).await;
     s.click_and_load(".logout-form button[type=submit]").await;
     assert_path(s, "/login?done=signed_out").await;
     s.sees(".flash", "You have been signed out.").await;
@@ -562,6 +581,7 @@ async fn with_javascript(w: &World, op: &Session, cu: &Session, su: &Session, r:
 
     // German and back to English.
     cu.open(&t("/my")).await;
+    open_menu_if_folded(cu).await;
     cu.choose("#lang-select", "de").await;
     cu.click_and_load(".lang-form button[type=submit]").await;
     assert_path(cu, &t("/my")).await;
@@ -569,12 +589,14 @@ async fn with_javascript(w: &World, op: &Session, cu: &Session, su: &Session, r:
     cu.sees("h1", "Meine Anfragen").await;
     cu.sees("main table", "Gelöst").await;
     cu.sees(".page-head", "Problem melden").await;
+    open_menu_if_folded(cu).await;
     cu.sees(".logout-form", "Abmelden").await;
     capture(cu, r, "my-requests-de").await;
     cu.open(&ticket).await;
     cu.sees(".kicker", "Anfrage #1").await;
     assert_badge(cu, "Gelöst").await;
     cu.sees(".solution h2", "Lösung").await;
+    open_menu_if_folded(cu).await;
     cu.choose("#lang-select", "en").await;
     cu.click_and_load(".lang-form button[type=submit]").await;
     assert_eq!(cu.attr("html", "lang").await.as_deref(), Some("en"));
