@@ -125,6 +125,7 @@ pub async fn serve(config: Config, clock: SharedClock) -> Result<(), ServeError>
     state.set_ready(true);
     announce_setup_link(&state, &config, https_addr.port()).await;
     let flusher = tokio::spawn(flush_presence(state.clone(), stop_rx.clone()));
+    let sweeper = tokio::spawn(sweep_abandoned_uploads(state.clone(), stop_rx.clone()));
     let rebuild_reason = state
         .index_rebuild
         .lock()
@@ -153,6 +154,7 @@ pub async fn serve(config: Config, clock: SharedClock) -> Result<(), ServeError>
     let (https_result, http_result) = tokio::join!(https, http);
     state.set_ready(false);
     let _ = flusher.await;
+    let _ = sweeper.await;
     let _ = indexer.await;
     let _ = snapshots.await;
     if let Err(e) = state.services.sessions.flush().await {
@@ -186,6 +188,27 @@ async fn flush_presence(state: AppState, mut stop: tokio::sync::watch::Receiver<
             _ = tick.tick() => {
                 if let Err(e) = state.services.sessions.flush().await {
                     tracing::warn!(error = %e, "could not save session activity");
+                }
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Files uploaded but never attached are removed a while after their validity ended;
+/// the first sweep at start also catches what a previous run left behind.
+async fn sweep_abandoned_uploads(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(15 * 60));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                // Not while a restore swaps the data directory underneath.
+                let Some(_in_flight) = state.backup.enter() else { continue };
+                match state.services.sweep_abandoned_uploads().await {
+                    Ok(0) => {}
+                    Ok(removed) => tracing::info!(removed, "removed uploads that were never attached"),
+                    Err(e) => tracing::warn!(error = %e, "could not sweep abandoned uploads"),
                 }
             }
             _ = stop.changed() => return,

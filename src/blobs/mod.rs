@@ -343,6 +343,15 @@ impl BlobStore {
         Ok(out)
     }
 
+    /// When the blob was last received (stored, or uploaded again with the same content).
+    /// Blocking.
+    pub fn received_at(&self, hash: &[u8; 32]) -> Result<std::time::SystemTime, BlobError> {
+        let path = self.path_of(hash);
+        std::fs::metadata(&path)
+            .and_then(|meta| meta.modified())
+            .map_err(|e| BlobError::io(&path, e))
+    }
+
     /// Removes what interrupted ingests left in `tmp/`. Call at start, before any ingest
     /// runs, since it would also remove files being written. Returns how many it removed.
     pub fn clean_temp(&self) -> Result<usize, BlobError> {
@@ -406,6 +415,11 @@ impl BlobStore {
             Ok(meta) if meta.is_file() && meta.len() == blob.size => {
                 guard.disarm();
                 std::fs::remove_file(&tmp_path).map_err(|e| BlobError::io(&tmp_path, e))?;
+                // Freshly received again: the sweep of abandoned uploads judges a blob by
+                // its age, and this one is about to be referenced.
+                File::open(&final_path)
+                    .and_then(|f| f.set_modified(std::time::SystemTime::now()))
+                    .map_err(|e| BlobError::io(&final_path, e))?;
                 return Ok(blob);
             }
             // A damaged copy (wrong size) is replaced by the good one below.

@@ -379,3 +379,18 @@ fn storage_full_is_recognisable() {
     assert!(full.is_storage_full());
     assert!(!BlobError::NotFound.is_storage_full());
 }
+
+#[test]
+fn receiving_stored_content_again_makes_it_new() {
+    let (_dir, store) = store();
+    let data = content(1000);
+    let first = store.ingest_blocking(data.as_slice(), 10_000).unwrap();
+    let long_ago = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+    File::open(store.path_of(&first.hash))
+        .unwrap()
+        .set_modified(long_ago)
+        .unwrap();
+    assert_eq!(store.received_at(&first.hash).unwrap(), long_ago);
+    store.ingest_blocking(data.as_slice(), 10_000).unwrap();
+    assert!(store.received_at(&first.hash).unwrap() > long_ago);
+}

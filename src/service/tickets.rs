@@ -378,6 +378,62 @@ impl Services {
             .map(|(a, _)| a.clone())
     }
 
+    /// Removes files nothing will ever reference: API uploads never attached within
+    /// [`UPLOAD_VALIDITY`] (also those forgotten by a restart) and files of forms that
+    /// were cut off before their record was written. A blob is only considered once it is
+    /// older than the validity, so uploads in progress and forms about to commit keep
+    /// theirs. Returns how many files it removed.
+    pub async fn sweep_abandoned_uploads(&self) -> ServiceResult<usize> {
+        let now = self.now();
+        let pending: std::collections::HashSet<[u8; 32]> = {
+            let mut uploads = self.uploads.lock().unwrap_or_else(|e| e.into_inner());
+            uploads.retain(|_, (_, at)| now.duration_since(*at) < UPLOAD_VALIDITY);
+            uploads.keys().map(|(_, hash)| *hash).collect()
+        };
+        let blobs = self.blobs.clone();
+        let old_enough = tokio::task::spawn_blocking(
+            move || -> Result<Vec<[u8; 32]>, crate::blobs::BlobError> {
+                let mut old = Vec::new();
+                for hash in blobs.list()? {
+                    if pending.contains(&hash) {
+                        continue;
+                    }
+                    // A time the clock cannot express counts as new: keep the file.
+                    let received =
+                        jiff::Timestamp::try_from(blobs.received_at(&hash)?).unwrap_or(now);
+                    if now.duration_since(received) >= UPLOAD_VALIDITY {
+                        old.push(hash);
+                    }
+                }
+                Ok(old)
+            },
+        )
+        .await
+        .map_err(|e| super::ServiceError::Internal(e.to_string()))?
+        .map_err(|e| super::ServiceError::Internal(e.to_string()))?;
+        let unreferenced = self
+            .store
+            .read(move |r| {
+                let mut out = Vec::new();
+                for hash in old_enough {
+                    if !store_tickets::blob_referenced(r, &hash)? {
+                        out.push(hash);
+                    }
+                }
+                Ok(out)
+            })
+            .await?;
+        let mut removed = 0;
+        for hash in unreferenced {
+            match self.blobs.remove(&hash).await {
+                Ok(true) => removed += 1,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "could not remove an abandoned upload"),
+            }
+        }
+        Ok(removed)
+    }
+
     /// Removes blobs an abandoned upload wrote, unless some record references them (the
     /// same file may be attached elsewhere: blobs are shared by content).
     pub async fn forget_unused_blobs(&self, hashes: Vec<[u8; 32]>) {

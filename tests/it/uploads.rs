@@ -707,3 +707,85 @@ async fn an_empty_file_input_leaves_no_file() {
     page.assert_field_error("f-files", TOO_MANY);
     assert_no_files(&app, blobs, "thousands of empty file inputs");
 }
+
+/// Sets every stored file's reception time to the test clock's now, so ages are measured
+/// on one clock.
+fn received_now(app: &TestApp) {
+    let now = supportbox::clock::Clock::now(&app.clock);
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(now.as_second() as u64);
+    let blobs = app.state.services.blobs.clone();
+    for hash in blobs.list().unwrap() {
+        let path = blobs.root().join(&hex::encode(hash)[0..2]);
+        let path = path.join(&hex::encode(hash)[2..4]).join(hex::encode(hash));
+        std::fs::File::open(&path)
+            .unwrap()
+            .set_modified(at)
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn api_uploads_never_attached_are_swept_after_their_validity() {
+    let app = TestApp::seeded().await;
+    let api = app.api_for(&app.fx().acme.customers[0].email).await;
+    let before = app.blob_files();
+    let upload = |tag: &'static str| {
+        let api = &api;
+        let app = &app;
+        async move {
+            let up = api
+                .post_bytes(
+                    app,
+                    "/api/v1/t/acme/uploads?name=x.png",
+                    poem::Body::from(png(tag)),
+                )
+                .await;
+            up.assert_ok();
+            up.json()["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let kept = upload("attached").await;
+    let abandoned = upload("abandoned").await;
+    let created = api
+        .post_json(
+            &app,
+            "/api/v1/t/acme/tickets",
+            &serde_json::json!({"subject": "With upload", "body": "x", "attachments": [kept]}),
+        )
+        .await;
+    created.assert_ok();
+    let number = created.json()["ticket"]["number"].as_u64().unwrap();
+    received_now(&app);
+    assert_eq!(app.blob_files(), before + 2);
+
+    // Within the validity nothing goes: the upload may still be attached.
+    app.advance_minutes(59);
+    assert_eq!(
+        app.state.services.sweep_abandoned_uploads().await.unwrap(),
+        0
+    );
+    assert_eq!(app.blob_files(), before + 2);
+
+    // After it, the abandoned file goes; the attached one stays and downloads.
+    app.advance_minutes(2);
+    assert_eq!(
+        app.state.services.sweep_abandoned_uploads().await.unwrap(),
+        1
+    );
+    assert_eq!(app.blob_files(), before + 1);
+    let carl = app.sign_in(&app.fx().acme.customers[0].email).await;
+    let file = carl
+        .download(&app, &format!("/t/acme/tickets/{number}/files/1/0"))
+        .await;
+    file.assert_ok();
+    assert_eq!(file.bytes.as_slice(), png("attached").as_slice());
+    // The expired id attaches nothing any more.
+    let late = api
+        .post_json(
+            &app,
+            "/api/v1/t/acme/tickets",
+            &serde_json::json!({"subject": "Late", "body": "x", "attachments": [abandoned]}),
+        )
+        .await;
+    late.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+}
