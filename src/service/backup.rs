@@ -16,7 +16,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -98,6 +98,8 @@ pub enum RestorePhase {
     Rebuilding {
         restored_at: Timestamp,
         tickets: u64,
+        /// Tickets in the index so far.
+        indexed: u64,
     },
     Done {
         restored_at: Timestamp,
@@ -120,6 +122,8 @@ pub struct BackupState {
     /// backup, and two restores never overlap.
     jobs: Arc<RwLock<()>>,
     phase: std::sync::Mutex<RestorePhase>,
+    /// Progress of the index rebuild after a restore, read by [`BackupState::phase`].
+    rebuild_progress: Arc<AtomicU64>,
 }
 
 /// Counts a request as running until dropped.
@@ -139,6 +143,7 @@ impl BackupState {
             in_flight: AtomicUsize::new(0),
             jobs: Arc::new(RwLock::new(())),
             phase: std::sync::Mutex::new(RestorePhase::Idle),
+            rebuild_progress: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -156,7 +161,11 @@ impl BackupState {
     }
 
     pub fn phase(&self) -> RestorePhase {
-        self.phase.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        let mut phase = self.phase.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let RestorePhase::Rebuilding { indexed, .. } = &mut phase {
+            *indexed = self.rebuild_progress.load(Ordering::Relaxed);
+        }
+        phase
     }
 
     fn set_phase(&self, phase: RestorePhase) {
@@ -555,6 +564,7 @@ where
             state.set_phase(RestorePhase::Rebuilding {
                 restored_at: services.now(),
                 tickets: report.manifest.counts.get("tickets").copied().unwrap_or(0),
+                indexed: 0,
             });
             spawn_rebuild(services, state, report, slot);
         }
@@ -709,8 +719,13 @@ fn spawn_rebuild(
         report.warnings.clone(),
     );
     let restored_at = clock.now();
+    let progress = Arc::clone(&state.rebuild_progress);
+    progress.store(0, Ordering::Relaxed);
     tokio::spawn(async move {
-        let result = tokio::task::spawn_blocking(move || indexer::rebuild(&store, &search)).await;
+        let result = tokio::task::spawn_blocking(move || {
+            indexer::rebuild_counting(&store, &search, &progress)
+        })
+        .await;
         let phase = match result {
             Ok(Ok(indexed)) => {
                 tracing::info!(tickets = indexed, "search index rebuilt after the restore");

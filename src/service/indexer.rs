@@ -82,6 +82,15 @@ fn catch_up(store: &Store, index: &SearchIndex) -> ServiceResult<usize> {
 
 /// Refills an empty index from redb. Blocking.
 pub fn rebuild(store: &Store, index: &SearchIndex) -> ServiceResult<u64> {
+    rebuild_counting(store, index, &std::sync::atomic::AtomicU64::new(0))
+}
+
+/// [`rebuild`], counting the tickets indexed so far into `progress` for whoever shows it.
+pub fn rebuild_counting(
+    store: &Store,
+    index: &SearchIndex,
+    progress: &std::sync::atomic::AtomicU64,
+) -> ServiceResult<u64> {
     index.set_rebuilding(true);
     let result = (|| {
         let head = store.read_blocking(store_tickets::outbox_head)?;
@@ -103,6 +112,7 @@ pub fn rebuild(store: &Store, index: &SearchIndex) -> ServiceResult<u64> {
                         count += 1;
                     }
                 }
+                progress.store(count, std::sync::atomic::Ordering::Relaxed);
                 after = last;
             }
         }

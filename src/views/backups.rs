@@ -70,6 +70,7 @@ fn phase_line(ctx: &PageCtx, phase: &RestorePhase) -> Option<(bool, String)> {
         RestorePhase::Rebuilding {
             restored_at,
             tickets,
+            indexed,
         } => (
             true,
             ctx.tf(
@@ -77,6 +78,7 @@ fn phase_line(ctx: &PageCtx, phase: &RestorePhase) -> Option<(bool, String)> {
                 &[
                     ("time", &at(restored_at)),
                     ("tickets", &tickets.to_string()),
+                    ("indexed", &indexed.to_string()),
                 ],
             ),
         ),
@@ -274,6 +276,20 @@ mod tests {
                 assert!(!html.contains(key), "{key} is shown raw");
             }
         }
+    }
+
+    #[test]
+    fn a_rebuild_after_a_restore_shows_its_progress() {
+        let mut v = view();
+        v.phase = RestorePhase::Rebuilding {
+            restored_at: v.now,
+            tickets: 1_000,
+            indexed: 250,
+        };
+        let html = page(&ctx(Lang::En), &v).into_string();
+        assert!(html.contains("250 of 1000 tickets done"), "{html}");
+        let html = page(&ctx(Lang::De), &v).into_string();
+        assert!(html.contains("250 von 1000 Tickets"), "{html}");
     }
 
     #[test]
