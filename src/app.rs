@@ -221,6 +221,10 @@ fn tenant_routes(route: Route) -> Route {
         .at("/t/:slug/settings/users", get(settings::users))
         .at("/t/:slug/settings/users/invite", post(settings::invite))
         .at(
+            "/t/:slug/settings/invitations/:id/withdraw",
+            post(settings::withdraw_invitation),
+        )
+        .at(
             "/t/:slug/settings/users/create",
             post(settings::create_user),
         )

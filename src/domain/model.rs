@@ -132,10 +132,11 @@ pub enum AuditKind {
     LicenceChanged,
     InstanceSetUp,
     SettingsChanged,
+    InvitationWithdrawn,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 20] = [
+    pub const ALL: [AuditKind; 21] = [
         AuditKind::SignedIn,
         AuditKind::SignInFailed,
         AuditKind::SignedOut,
@@ -156,6 +157,7 @@ impl AuditKind {
         AuditKind::LicenceChanged,
         AuditKind::InstanceSetUp,
         AuditKind::SettingsChanged,
+        AuditKind::InvitationWithdrawn,
     ];
 
     pub fn code(self) -> &'static str {
@@ -180,6 +182,7 @@ impl AuditKind {
             AuditKind::LicenceChanged => "licence_changed",
             AuditKind::InstanceSetUp => "instance_set_up",
             AuditKind::SettingsChanged => "settings_changed",
+            AuditKind::InvitationWithdrawn => "invitation_withdrawn",
         }
     }
 

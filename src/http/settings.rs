@@ -17,7 +17,8 @@ use crate::error::AppError;
 use crate::service::catalog::{PriorityInput, TopicInput};
 use crate::service::users::Member;
 use crate::views::data::{
-    AuditRow, CreateUserForm, InviteForm, OnlineRow, PriorityForm, TopicForm, UserRow,
+    AuditRow, CreateUserForm, InviteForm, OnlineRow, PendingInvitation, PriorityForm, TopicForm,
+    UserRow,
 };
 use crate::views::forms::FormErrors;
 use crate::views::{self, PageCtx};
@@ -77,6 +78,20 @@ async fn render_users(
         .into_iter()
         .map(row)
         .collect();
+    let invitations: Vec<PendingInvitation> = state
+        .services
+        .pending_invitations(&tc.caller)
+        .await?
+        .into_iter()
+        .map(|(inv, invited_by)| PendingInvitation {
+            id: hex::encode(inv.token_hash),
+            email: inv.email,
+            role: inv.role,
+            invited_by,
+            created_at: inv.created_at,
+            expires_at: inv.expires_at,
+        })
+        .collect();
     let status = if page.errors.is_empty() {
         StatusCode::OK
     } else {
@@ -85,6 +100,7 @@ async fn render_users(
     Ok(views::settings::users(
         ctx,
         &rows,
+        &invitations,
         page.query,
         &page.invite,
         &page.create,
@@ -313,6 +329,24 @@ pub async fn enable_user(
     Path((_, id)): Path<(String, u64)>,
 ) -> Result<Response, AppError> {
     set_disabled(req, &tc, &state, id, false).await
+}
+
+/// `POST /t/{slug}/settings/invitations/{id}/withdraw`
+#[handler]
+pub async fn withdraw_invitation(
+    req: &Request,
+    tc: TenantCaller,
+    state: Data<&AppState>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    state
+        .services
+        .withdraw_invitation(&tc.caller, &id, &client_addr(req))
+        .await?;
+    Ok(see_other(&with_done(
+        &format!("{}/users", base(&tc)),
+        "invitation_withdrawn",
+    )))
 }
 
 #[handler]

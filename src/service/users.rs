@@ -167,6 +167,61 @@ impl Services {
         Ok(secret)
     }
 
+    /// Invitations of the caller's tenant that can still be accepted, newest first, with
+    /// the name of whoever sent each.
+    pub async fn pending_invitations(
+        &self,
+        caller: &Caller,
+    ) -> ServiceResult<Vec<(Invitation, String)>> {
+        require_admin(caller)?;
+        let (tenant, now) = (caller.tenant, self.now());
+        Ok(self
+            .store
+            .read(move |r| {
+                let mut out = Vec::new();
+                for inv in store_invitations::invitations_of_tenant(r, tenant)? {
+                    if inv.used || inv.expires_at <= now {
+                        continue;
+                    }
+                    let by = store_accounts::get_account(r, inv.invited_by)?
+                        .map(|a| a.name)
+                        .unwrap_or_default();
+                    out.push((inv, by));
+                }
+                Ok(out)
+            })
+            .await?)
+    }
+
+    /// Withdraws a pending invitation of the caller's tenant, so its link stops working.
+    /// `id` is the hex form of the invitation's stored hash (never the secret link).
+    pub async fn withdraw_invitation(
+        &self,
+        caller: &Caller,
+        id: &str,
+        addr: &str,
+    ) -> ServiceResult<()> {
+        require_admin(caller)?;
+        let hash = crate::blobs::parse_hash(id).ok_or(ServiceError::NotFound)?;
+        let (tenant, actor, now) = (caller.tenant, caller.account, self.now());
+        let addr = addr.to_owned();
+        self.store
+            .write(move |w| {
+                let inv = store_invitations::invitation_by_hash(w, &hash)?
+                    .filter(|inv| inv.tenant == tenant && !inv.used)
+                    .ok_or(StoreError::NotFound)?;
+                store_invitations::delete_invitation(w, &hash)?;
+                let entry = Entry::new(tenant, AuditKind::InvitationWithdrawn, Some(actor))
+                    .subject(inv.email)
+                    .detail(inv.role.code())
+                    .from_addr(&addr);
+                audit::append(w, &entry, now)?;
+                Ok(())
+            })
+            .await
+            .map_err(not_found)
+    }
+
     /// Creates an account with an initial password that must be changed at first sign-in.
     pub async fn create_member(
         &self,

@@ -65,6 +65,7 @@ enum AuditKindV1 {
     LicenceChanged,
     InstanceSetUp,
     SettingsChanged,
+    InvitationWithdrawn,
 }
 
 macro_rules! kind_mapping {
@@ -104,6 +105,7 @@ kind_mapping!(
     LicenceChanged,
     InstanceSetUp,
     SettingsChanged,
+    InvitationWithdrawn,
 );
 
 impl AuditKindV1 {

@@ -19,6 +19,18 @@ pub struct UserRow {
     pub online: bool,
 }
 
+/// An invitation that can still be accepted, as the users page lists it.
+#[derive(Debug, Clone)]
+pub struct PendingInvitation {
+    /// The stored hash in hex: names the invitation in URLs without revealing its link.
+    pub id: String,
+    pub email: String,
+    pub role: crate::domain::role::Role,
+    pub invited_by: String,
+    pub created_at: jiff::Timestamp,
+    pub expires_at: jiff::Timestamp,
+}
+
 /// A person signed in to a tenant right now.
 #[derive(Debug, Clone)]
 pub struct OnlineRow {

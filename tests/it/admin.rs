@@ -1392,3 +1392,103 @@ async fn the_language_switch_on_an_operator_page_returns_to_that_page() {
     page.assert_contains("name=\"next\" value=\"/admin/settings\"");
     page.assert_contains("<a href=\"/admin/\" aria-current=\"page\">");
 }
+
+/// The id in the withdraw form of the pending invitation for `email` on the users page.
+fn withdraw_path(page: &crate::support::Page, email: &str) -> String {
+    let row = page
+        .body
+        .split("<tr>")
+        .find(|row| row.contains(email))
+        .unwrap_or_else(|| panic!("{email} is not listed as pending:\n{}", page.body));
+    let start = row
+        .find("/t/acme/settings/invitations/")
+        .expect("a withdraw form");
+    let rest = &row[start..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn pending_invitations_are_listed_and_only_the_tenant_admin_withdraws_them() {
+    let app = TestApp::seeded().await;
+    let fx = app.fx().clone();
+    let alma = app.sign_in(&fx.acme.admin.email).await;
+    let link = invite(&app, &alma, "nora@example.org", "supporter").await;
+    let used = invite(&app, &alma, "olga@example.org", "customer").await;
+    let olga = app.anon().await;
+    olga.get(&app, &used).await.assert_ok();
+    let accepted = olga
+        .post_form(
+            &app,
+            &used,
+            &[
+                ("name", "Olga Onboard"),
+                ("password", "olga's passphrase"),
+                ("password_confirm", "olga's passphrase"),
+            ],
+        )
+        .await;
+    assert!(accepted.location().is_some(), "{}", accepted.body);
+
+    let page = alma.get(&app, "/t/acme/settings/users").await;
+    page.assert_contains("Invitations not yet accepted");
+    page.assert_contains("Alma Admin");
+    let withdraw = withdraw_path(&page, "nora@example.org");
+    assert!(
+        !withdraw.contains(&link["/invite/".len()..]),
+        "the secret link never appears"
+    );
+    // An accepted invitation is no longer pending.
+    assert!(
+        !page
+            .body
+            .split("<tr>")
+            .any(|row| row.contains("olga@example.org") && row.contains("/settings/invitations/")),
+        "accepted invitations are not pending"
+    );
+    // Globex's admin sees nothing of it.
+    let gina = app.sign_in(&fx.globex.admin.email).await;
+    gina.get(&app, "/t/globex/settings/users")
+        .await
+        .assert_lacks("nora@example.org");
+
+    // Nobody else can withdraw it: anonymous, a customer, a supporter, another tenant.
+    let anon = app.anon().await;
+    anon.post_form(&app, &withdraw, &[])
+        .await
+        .assert_sign_in_required();
+    let carl = app.sign_in(&fx.acme.customers[0].email).await;
+    carl.post_form(&app, &withdraw, &[])
+        .await
+        .assert_not_found();
+    let sam = app.sign_in(&fx.acme.supporters[0].email).await;
+    sam.post_form(&app, &withdraw, &[]).await.assert_not_found();
+    gina.post_form(&app, &withdraw, &[])
+        .await
+        .assert_not_found();
+    let in_globex = withdraw.replace("/t/acme/", "/t/globex/");
+    gina.post_form(&app, &in_globex, &[])
+        .await
+        .assert_not_found();
+    alma.post_form(&app, "/t/acme/settings/invitations/not-hex/withdraw", &[])
+        .await
+        .assert_not_found();
+    app.anon()
+        .await
+        .get(&app, &link)
+        .await
+        .assert_contains("nora@example.org");
+
+    // The admin withdraws it: the link stops working, the audit log says so.
+    let done = alma.post_form(&app, &withdraw, &[]).await;
+    let page = alma.get(&app, done.location().unwrap()).await;
+    page.assert_contains("The invitation has been withdrawn; its link no longer works.");
+    page.assert_lacks("nora@example.org");
+    let page = app.anon().await.get(&app, &link).await;
+    page.assert_contains("This invitation link is unknown");
+    alma.post_form(&app, &withdraw, &[])
+        .await
+        .assert_not_found();
+    alma.get(&app, "/t/acme/settings/audit")
+        .await
+        .assert_contains("Invitation withdrawn");
+}

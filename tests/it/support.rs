@@ -753,6 +753,18 @@ pub mod arrange {
             .unwrap()
     }
 
+    /// A pending invitation of the tenant; returns its id as URLs name it (the stored
+    /// hash in hex).
+    pub async fn create_invitation(app: &TestApp, tenant: &TenantFx, email: &str) -> String {
+        let secret = app
+            .state
+            .services
+            .invite(&admin_of(tenant), email, "supporter", "127.0.0.1")
+            .await
+            .unwrap();
+        hex::encode(supportbox::service::hash_secret(&secret))
+    }
+
     pub async fn create_priority(app: &TestApp, tenant: &TenantFx, name: &str) -> Priority {
         app.state
             .services

@@ -90,6 +90,11 @@ const ROUTES: &[Route] = &[
         Least::Admin,
         &[],
     ),
+    post(
+        "/t/{slug}/settings/invitations/{invitation}/withdraw",
+        Least::Admin,
+        &[],
+    ),
     get("/t/{slug}/settings/priorities", Least::Admin),
     post("/t/{slug}/settings/priorities", Least::Admin, PRIORITY),
     post(
@@ -168,6 +173,7 @@ struct Ids {
     topic: u64,
     tenant: u64,
     token: u64,
+    invitation: String,
 }
 
 fn fill(template: &str, ids: &Ids) -> String {
@@ -178,6 +184,7 @@ fn fill(template: &str, ids: &Ids) -> String {
         .replace("{topic}", &ids.topic.to_string())
         .replace("{tenant}", &ids.tenant.to_string())
         .replace("{token}", &ids.token.to_string())
+        .replace("{invitation}", &ids.invitation)
 }
 
 /// A seeded app where each tenant also has topics, and the ids of acme's and globex's
@@ -203,6 +210,7 @@ async fn matrix_app() -> (TestApp, Ids, Ids) {
         topic: acme_topic.id.0,
         tenant: acme.id.0,
         token: 1,
+        invitation: arrange::create_invitation(&app, &acme, "matrix-acme@example.org").await,
     };
     let globex_ids = Ids {
         slug: "globex".into(),
@@ -211,6 +219,7 @@ async fn matrix_app() -> (TestApp, Ids, Ids) {
         topic: globex_topic.id.0,
         tenant: globex.id.0,
         token: 1,
+        invitation: arrange::create_invitation(&app, &globex, "matrix-globex@example.org").await,
     };
     (app, acme_ids, globex_ids)
 }
@@ -310,7 +319,14 @@ fn pattern(template: &str) -> String {
             p = rest.to_owned();
         }
     }
-    for placeholder in ["{user}", "{prio}", "{topic}", "{tenant}", "{token}"] {
+    for placeholder in [
+        "{user}",
+        "{prio}",
+        "{topic}",
+        "{tenant}",
+        "{token}",
+        "{invitation}",
+    ] {
         p = p.replace(placeholder, ":id");
     }
     p

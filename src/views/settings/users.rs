@@ -7,7 +7,7 @@ use maud::{Markup, html};
 use super::subnav;
 use crate::domain::model::Session;
 use crate::domain::role::Role;
-use crate::views::data::{CreateUserForm, InviteForm, UserRow};
+use crate::views::data::{CreateUserForm, InviteForm, PendingInvitation, UserRow};
 use crate::views::forms::{
     FieldOpts, FormErrors, InputKind, action_button, csrf_field, error_summary_in, field_with,
     flash, select_with,
@@ -15,7 +15,7 @@ use crate::views::forms::{
 use crate::views::parts::{
     Tone, empty, once_box, role_badge, role_name, status_badge, tenant_base,
 };
-use crate::views::time::relative;
+use crate::views::time::{exact, relative};
 use crate::views::{PageCtx, layout};
 
 fn role_options(ctx: &PageCtx) -> Vec<(String, String)> {
@@ -49,6 +49,51 @@ fn errors_for_invite(errors: &FormErrors, invite: &InviteForm, create: &CreateUs
     }
 }
 
+/// Invitations not yet accepted, each withdrawable, so an admin sees who may still join
+/// and can stop a link sent to the wrong address.
+fn pending_invitations(ctx: &PageCtx, invitations: &[PendingInvitation]) -> Markup {
+    let base = format!("{}/settings/invitations", tenant_base(ctx));
+    let col_email = ctx.t("users.col_email");
+    let col_role = ctx.t("users.col_role");
+    let col_by = ctx.t("users.col_invited_by");
+    let col_expires = ctx.t("users.col_expires");
+    let col_action = ctx.t("users.col_action");
+    html! {
+        section.card #pending aria-labelledby="pending-title" {
+            h2 #pending-title { (ctx.t("users.pending_title")) }
+            div.table-wrap {
+                table.responsive {
+                    thead { tr {
+                        th scope="col" { (col_email) }
+                        th scope="col" { (col_role) }
+                        th scope="col" { (col_by) }
+                        th scope="col" { (col_expires) }
+                        th scope="col" { span.visually-hidden { (col_action) } }
+                    } }
+                    tbody {
+                        @for inv in invitations {
+                            tr {
+                                th scope="row" data-label=(col_email) { (inv.email) }
+                                td data-label=(col_role) { (role_badge(ctx, inv.role)) }
+                                td data-label=(col_by) {
+                                    (inv.invited_by) " · "
+                                    time datetime=(inv.created_at.to_string()) { (exact(ctx, inv.created_at)) }
+                                }
+                                td data-label=(col_expires) {
+                                    time datetime=(inv.expires_at.to_string()) { (exact(ctx, inv.expires_at)) }
+                                }
+                                td data-label=(col_action) {
+                                    (action_button(ctx, &format!("{base}/{}/withdraw", inv.id), ctx.t("users.withdraw"), true))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The members of the tenant, a search, and the forms to invite or create someone.
 /// `errors` belong to one of the two forms: name it with
 /// `FormErrors::for_form("invite" | "create")`.
@@ -56,6 +101,7 @@ fn errors_for_invite(errors: &FormErrors, invite: &InviteForm, create: &CreateUs
 pub fn users(
     ctx: &PageCtx,
     rows: &[UserRow],
+    invitations: &[PendingInvitation],
     query: &str,
     invite: &InviteForm,
     create: &CreateUserForm,
@@ -128,6 +174,9 @@ pub fn users(
                         }
                     }
                 }
+            }
+            @if !invitations.is_empty() {
+                (pending_invitations(ctx, invitations))
             }
             div.columns {
                 section.card #invite aria-labelledby="invite-title" {
@@ -304,9 +353,18 @@ mod tests {
             row("<script>evil()</script>", false, true),
             row("Carla", true, false),
         ];
+        let pending = vec![PendingInvitation {
+            id: "ab".repeat(32),
+            email: "<b>new@example.com".to_owned(),
+            role: Role::Supporter,
+            invited_by: "Alma".to_owned(),
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+            expires_at: jiff::Timestamp::UNIX_EPOCH,
+        }];
         let html = users(
             &c,
             &rows,
+            &pending,
             "b&o",
             &InviteForm::default(),
             &CreateUserForm::default(),
@@ -320,6 +378,14 @@ mod tests {
         assert!(html.contains("href=\"/t/acme/settings/users/42\""));
         assert!(html.contains("value=\"b&amp;o\""));
         assert!(html.contains("action=\"/t/acme/settings/users/invite\""));
+        assert!(
+            html.contains("&lt;b&gt;new@example.com"),
+            "pending invitations are listed, escaped"
+        );
+        assert!(html.contains(&format!(
+            "action=\"/t/acme/settings/invitations/{}/withdraw\"",
+            "ab".repeat(32)
+        )));
         assert!(html.contains("action=\"/t/acme/settings/users/create\""));
         assert!(html.contains("value=\"https://h/invite/tok\""));
         assert!(html.contains("Disabled") && html.contains("Enabled") && html.contains("Online"));
@@ -328,6 +394,7 @@ mod tests {
         assert_labelled(&html);
         let html = users(
             &user_ctx(Lang::De, Some(Role::TenantAdmin)),
+            &[],
             &[],
             "zz",
             &InviteForm::default(),
@@ -358,6 +425,7 @@ mod tests {
         let html = users(
             &c,
             &[],
+            &[],
             "",
             &invite,
             &CreateUserForm::default(),
@@ -370,6 +438,7 @@ mod tests {
         assert!(!html.contains("href=\"#f-create-email\""));
         let html = users(
             &c,
+            &[],
             &[],
             "",
             &InviteForm::default(),
