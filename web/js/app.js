@@ -47,6 +47,21 @@
     });
   });
 
+  // Phones: fold Ticket management's filters while none is active, so the list comes first.
+  // Follows the width (a tablet turned, a window resized) until the person opens or
+  // closes the box themselves.
+  var filterBox = document.querySelector("details.filter-box");
+  if (filterBox && filterBox.getAttribute("data-active") === "0" && window.matchMedia) {
+    var phone = window.matchMedia("(max-width: 640px)");
+    var chosen = false;
+    var fit = function () {
+      if (!chosen) filterBox.open = !phone.matches;
+    };
+    fit();
+    filterBox.querySelector("summary").addEventListener("click", function () { chosen = true; });
+    if (phone.addEventListener) phone.addEventListener("change", fit);
+  }
+
   // Focus the error summary so screen readers and keyboards land on it.
   var summary = document.querySelector(".error-summary");
   if (summary) summary.focus();

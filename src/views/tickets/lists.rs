@@ -347,6 +347,25 @@ fn manage_pairs<'a>(f: &'a ListFilter, sort: &'a str, dir: &'a str) -> Vec<(&'a 
     ]
 }
 
+/// How many filters are set, for the folded filter box's badge.
+fn active_filters(f: &ListFilter) -> usize {
+    [
+        &f.q,
+        &f.status,
+        &f.number,
+        &f.customer,
+        &f.priority,
+        &f.assignee,
+        &f.mine,
+        &f.topic,
+        &f.from,
+        &f.to,
+    ]
+    .iter()
+    .filter(|v| !v.is_empty())
+    .count()
+}
+
 fn filtered(f: &ListFilter) -> bool {
     [
         &f.q,
@@ -434,6 +453,15 @@ pub fn manage(
         html! {
             h1 { (ctx.t("queue.title")) }
             (tabs(ctx, counts, None))
+            // Open as sent, so the filters work without JavaScript; on a phone the script
+            // folds them while none is active, so the list is what the person sees first.
+            details.filter-box open data-active=(active_filters(filter)) {
+                summary {
+                    (ctx.t("manage.filters"))
+                    @if active_filters(filter) > 0 {
+                        " " span.count { (active_filters(filter)) }
+                    }
+                }
             form.filter.ticket-filter method="get" action=(path) role="search" aria-label=(ctx.t("manage.filter_label")) {
                 div.filter-grid {
                     (labelled_input("f-q", "q", ctx.t("manage.q"), "search", &filter.q, None, None))
@@ -462,6 +490,7 @@ pub fn manage(
                         a.button.secondary href=(path) { (ctx.t("manage.reset")) }
                     }
                 }
+            }
             }
             @if page.truncated {
                 p.notice-text role="status" { (ctx.t("tickets.truncated")) }

@@ -567,6 +567,24 @@ async fn with_javascript(w: &World, op: &Session, cu: &Session, su: &Session, r:
     su.open(&t("/tickets")).await;
     su.sees("main table", "Resolved").await;
     capture(su, r, "ticket-management").await;
+    // On a phone the unused filters fold away, so the list comes first; on a desktop
+    // they stay open.
+    let filters_open = || async {
+        su.js("return document.querySelector('details.filter-box').open;")
+            .await
+            .as_bool()
+    };
+    su.resize(PHONE).await;
+    until("the filters to fold on a phone", || async {
+        (filters_open().await == Some(false)).then_some(())
+    })
+    .await;
+    su.sees("details.filter-box summary", "Filters").await;
+    su.resize(DESKTOP).await;
+    until("the filters to open on a desktop", || async {
+        (filters_open().await == Some(true)).then_some(())
+    })
+    .await;
 
     // The customer reads the solution.
     cu.open(&ticket).await;
