@@ -73,6 +73,10 @@ fn limit_key_account(email: &str, addr: &str) -> String {
     format!("acct:{}|{addr}", email.trim().to_lowercase())
 }
 
+fn limit_key_account_wide(email: &str) -> String {
+    format!("acct-all:{}", email.trim().to_lowercase())
+}
+
 impl Services {
     /// Refuses early when the address (or this account from this address) has used up
     /// its allowance; the refusal itself counts, so hammering does not help.
@@ -84,6 +88,30 @@ impl Services {
             }
         }
         Ok(())
+    }
+
+    /// Refuses when this account has failed too often from this address, or from all
+    /// addresses together.
+    fn check_account_rate(&self, email: &str, addr: &str) -> ServiceResult<()> {
+        self.check_rate(&[
+            (limit_key_account(email, addr), self.limits.per_account),
+            (limit_key_account_wide(email), self.limits.account_wide()),
+        ])
+    }
+
+    /// Counts a wrong password for this account from this address.
+    fn record_account_failure(&self, email: &str, addr: &str) {
+        let now = self.now();
+        self.limiter.record(
+            &limit_key_account(email, addr),
+            self.limits.per_account,
+            now,
+        );
+        self.limiter.record(
+            &limit_key_account_wide(email),
+            self.limits.account_wide(),
+            now,
+        );
     }
 
     /// Counts an attempt against the per-address limit of a public endpoint.
@@ -102,8 +130,7 @@ impl Services {
         addr: &str,
         user_agent: &str,
     ) -> ServiceResult<LoginOutcome> {
-        let account_key = limit_key_account(email, addr);
-        self.check_rate(&[(account_key.clone(), self.limits.per_account)])?;
+        self.check_account_rate(email, addr)?;
         self.count_public_attempt(addr)?;
 
         let email_normalised = email.trim().to_lowercase();
@@ -140,8 +167,7 @@ impl Services {
             });
         let now = self.now();
         let Some((account, enabled)) = usable else {
-            self.limiter
-                .record(&account_key, self.limits.per_account, now);
+            self.record_account_failure(email, addr);
             let detail = email_normalised.chars().take(100).collect::<String>();
             let entry = Entry::new(TenantId::INSTANCE, AuditKind::SignInFailed, None)
                 .subject(detail)
@@ -159,7 +185,7 @@ impl Services {
         if active.is_empty() && !account.operator {
             return Ok(LoginOutcome::Suspended);
         }
-        self.limiter.clear(&account_key);
+        self.limiter.clear(&limit_key_account(email, addr));
         let first_tenant = (active.len() == 1).then(|| active[0].0.id);
         let secret = self
             .sessions
@@ -290,16 +316,14 @@ impl Services {
         addr: &str,
         user_agent: &str,
     ) -> ServiceResult<String> {
-        let account_key = limit_key_account(&signed_in.account.email, addr);
-        self.check_rate(&[(account_key.clone(), self.limits.per_account)])?;
+        self.check_account_rate(&signed_in.account.email, addr)?;
         let mut checks = Checks::default();
         checks.check(validate::password("new_password", new));
         if new != confirm {
             checks.fail("password_confirm", "password_mismatch");
         }
         if !passwords::verify(current.to_owned(), signed_in.account.password_hash.clone()).await {
-            self.limiter
-                .record(&account_key, self.limits.per_account, self.now());
+            self.record_account_failure(&signed_in.account.email, addr);
             checks.fail("current_password", "wrong_password");
         } else if current == new {
             checks.fail("new_password", "password_unchanged");
@@ -502,6 +526,8 @@ impl Services {
         let (tenant, email, existing) = self.invitation(token).await?;
         let mut checks = Checks::default();
         let hash = if existing {
+            // Joining with an existing account's password is a sign-in: same limits.
+            self.check_account_rate(&email, addr)?;
             let lookup = email.clone();
             let account = self
                 .store
@@ -509,11 +535,7 @@ impl Services {
                 .await?
                 .ok_or(ServiceError::NotFound)?;
             if !passwords::verify(password.to_owned(), account.password_hash.clone()).await {
-                self.limiter.record(
-                    &limit_key_account(&email, addr),
-                    self.limits.per_account,
-                    self.now(),
-                );
+                self.record_account_failure(&email, addr);
                 checks.fail("password", "wrong_password");
             }
             checks.finish()?;

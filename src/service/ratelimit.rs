@@ -1,6 +1,9 @@
 //! Sliding-window limits for sign-in, setup and invitation endpoints. Counting is per
 //! client address and per (account, address) pair: an attacker who exhausts an account's
 //! allowance from their address does not lock out its owner signing in from elsewhere.
+//! On top, an account-wide ceiling ([`ACCOUNT_WIDE_FACTOR`] times the pair allowance)
+//! stops guessing spread over many addresses; reaching it takes a botnet, and then a
+//! pause for the owner is the lesser harm.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -103,6 +106,19 @@ pub struct LoginLimits {
     pub per_address: Limit,
     /// Failed attempts for one account from one address.
     pub per_account: Limit,
+}
+
+/// How many addresses' worth of failures one account may collect in a window.
+pub const ACCOUNT_WIDE_FACTOR: u32 = 20;
+
+impl LoginLimits {
+    /// Failed attempts for one account from all addresses together.
+    pub fn account_wide(&self) -> Limit {
+        Limit {
+            max: self.per_account.max.saturating_mul(ACCOUNT_WIDE_FACTOR),
+            window: self.per_account.window,
+        }
+    }
 }
 
 impl Default for LoginLimits {

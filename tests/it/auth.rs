@@ -887,6 +887,75 @@ async fn repeated_failures_are_rate_limited_per_account_and_address_without_lock
 }
 
 #[tokio::test]
+async fn guessing_spread_over_many_addresses_hits_an_account_wide_ceiling() {
+    let app = TestApp::seeded_with_config(|c| c.login_failures_per_account = 1).await;
+    let ceiling = supportbox::service::ratelimit::ACCOUNT_WIDE_FACTOR;
+    let carl = app.fx().acme.customers[0].email.clone();
+    for i in 0..ceiling {
+        let bot = app.anon_from(&format!("203.0.113.{}", i + 1)).await;
+        let page = app.try_sign_in(&bot, &carl, "guess guess guess").await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    // Now even the owner, from an address that never failed, waits.
+    let owner = app.anon_from("198.51.100.7").await;
+    let page = app.try_sign_in(&owner, &carl, PASSWORD).await;
+    page.assert_status(StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.session_cookie().is_none());
+    // Other accounts are untouched.
+    app.try_sign_in(&owner, &app.fx().acme.customers[1].email, PASSWORD)
+        .await
+        .assert_redirect("/t/acme/");
+    app.advance_minutes(16);
+    app.try_sign_in(&owner, &carl, PASSWORD)
+        .await
+        .assert_redirect("/t/acme/");
+}
+
+#[tokio::test]
+async fn joining_through_an_invitation_with_an_existing_password_is_rate_limited() {
+    let app = TestApp::seeded_with_config(|c| c.login_failures_per_account = 1).await;
+    let alma = app.sign_in(&app.fx().acme.admin.email).await;
+    let page = alma
+        .post_form(
+            &app,
+            "/t/acme/settings/users/invite",
+            &[("email", "gina@globex.example"), ("role", "supporter")],
+        )
+        .await;
+    page.assert_ok();
+    let start = page.body.find("/invite/").unwrap();
+    let path = page.body[start..start + "/invite/".len() + 64].to_owned();
+    let holder = app.anon_from("203.0.113.5").await;
+    let attempt = |password: &'static str| {
+        let (holder, app, path) = (&holder, &app, path.clone());
+        async move {
+            holder
+                .post_form(
+                    app,
+                    &path,
+                    &[
+                        ("name", "X"),
+                        ("password", password),
+                        ("password_confirm", password),
+                    ],
+                )
+                .await
+        }
+    };
+    attempt("not her password")
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    // The allowance is used up for this account from this address: even the right
+    // password waits, and the failure counts like a failed sign-in.
+    attempt(PASSWORD)
+        .await
+        .assert_status(StatusCode::TOO_MANY_REQUESTS);
+    app.try_sign_in(&holder, "gina@globex.example", PASSWORD)
+        .await
+        .assert_status(StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
 async fn the_invitation_and_setup_endpoints_are_limited_per_address() {
     let app = TestApp::with_config(|c| c.login_attempts_per_address = 3);
     let token = app.setup_token().await.unwrap();
