@@ -97,6 +97,42 @@ pub(super) fn number_of(key: &[u8]) -> Result<u64, KeyError> {
     Ok(u64::from_be_bytes(bytes))
 }
 
+/// The columns index keys are made of: a ticket's own and its [`Snapshot`]'s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct KeyParts<'a> {
+    pub tenant: u64,
+    pub number: u64,
+    pub status: Status,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub waiting_since: Timestamp,
+    pub priority_rank: u32,
+    pub customer_name: &'a str,
+    pub priority: Option<u64>,
+    pub customer: u64,
+    pub assignee: Option<u64>,
+    pub topic: Option<u64>,
+}
+
+impl<'a> KeyParts<'a> {
+    pub(super) fn of(t: &Ticket, s: &'a Snapshot) -> KeyParts<'a> {
+        KeyParts {
+            tenant: t.tenant.0,
+            number: t.number,
+            status: t.status,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            waiting_since: t.waiting_since,
+            priority_rank: s.priority_rank,
+            customer_name: &s.customer_name,
+            priority: t.priority.map(|p| p.0),
+            customer: t.customer.0,
+            assignee: t.assignee.map(|a| a.0),
+            topic: t.topic.map(|x| x.0),
+        }
+    }
+}
+
 /// The ticket index tables. Order matters only in that [`Index::ALL`] lists every one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) enum Index {
@@ -168,25 +204,31 @@ impl Index {
 
     /// The key `t` has (or would have) in this index.
     pub(super) fn key(self, t: &Ticket, s: &Snapshot) -> Key {
-        let k = Key::tenant(t.tenant.0);
+        self.key_of(&KeyParts::of(t, s))
+    }
+
+    /// The key a ticket with these columns has in this index: the one definition of every
+    /// key layout, shared by writes (from a whole ticket) and listings (from a row view).
+    pub(super) fn key_of(self, p: &KeyParts<'_>) -> Key {
+        let k = Key::tenant(p.tenant);
         let k = match self {
-            Index::StatusWait => k.u64(status_code(t.status)).u64(time_key(t.waiting_since)),
+            Index::StatusWait => k.u64(status_code(p.status)).u64(time_key(p.waiting_since)),
             Index::StatusPriority => k
-                .u64(status_code(t.status))
-                .u64(u64::from(s.priority_rank))
-                .u64(time_key(t.waiting_since)),
-            Index::Created => k.u64(time_key(t.created_at)),
-            Index::Updated => k.u64(time_key(t.updated_at)),
-            Index::CustomerName => k.str(&s.customer_name),
-            Index::Status => k.u64(status_code(t.status)),
-            Index::Priority => k.u64(u64::from(s.priority_rank)),
-            Index::PriorityId => k.u64(id_or_zero(t.priority.map(|p| p.0))),
-            Index::Customer => k.u64(t.customer.0),
-            Index::Assignee => k.u64(id_or_zero(t.assignee.map(|a| a.0))),
-            Index::Topic => k.u64(id_or_zero(t.topic.map(|x| x.0))),
+                .u64(status_code(p.status))
+                .u64(u64::from(p.priority_rank))
+                .u64(time_key(p.waiting_since)),
+            Index::Created => k.u64(time_key(p.created_at)),
+            Index::Updated => k.u64(time_key(p.updated_at)),
+            Index::CustomerName => k.str(p.customer_name),
+            Index::Status => k.u64(status_code(p.status)),
+            Index::Priority => k.u64(u64::from(p.priority_rank)),
+            Index::PriorityId => k.u64(id_or_zero(p.priority)),
+            Index::Customer => k.u64(p.customer),
+            Index::Assignee => k.u64(id_or_zero(p.assignee)),
+            Index::Topic => k.u64(id_or_zero(p.topic)),
             Index::Trash => k,
         };
-        k.u64(t.number)
+        k.u64(p.number)
     }
 
     /// Whether a ticket in this trash state has an entry here: trashed tickets are only in

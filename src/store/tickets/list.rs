@@ -24,8 +24,10 @@
 //!      and sort it in memory;
 //!    * else walk the sort's own index in the requested direction (only the requested
 //!      statuses' ranges when sorting by status; only the created range when sorting by
-//!      created). Equality filters are checked by a point probe into their index before a
-//!      record is read, so most rejected entries cost one lookup, not a decode.
+//!      created). Equality filters, and a status filter (in `TICKET_BY_STATUS`), are
+//!      checked by a point probe into their index before a record is read, so most rejected
+//!      entries cost one lookup in a small index, not a record read. Records are first read
+//!      as a row view (no text decoded); only the tickets a page shows are decoded in full.
 //!
 //!    A walk stops after limit + 1 matches or after [`SCAN_LIMIT`] index entries; then the
 //!    page says `scanned_limit_hit` and its `next` cursor continues the walk where it
@@ -47,12 +49,13 @@ use std::str::FromStr;
 
 use jiff::Timestamp;
 use redb::{AccessGuard, ReadableTable, StorageError};
+use serde::Deserialize;
 
-use super::indexes::{Index, number_of, status_code, ticket_key, time_key};
-use super::{Stored, decode_stored, ticket_counts};
+use super::indexes::{Index, KeyParts, number_of, status_code, ticket_key, time_key};
+use super::{StatusV1, Stored, decode_stored, ticket_counts};
 use crate::domain::ids::{AccountId, PriorityId, TenantId, TopicId};
 use crate::domain::ticket::{Status, Ticket};
-use crate::store::access::{Tx, dangling};
+use crate::store::access::{self, BadValue, Tx, dangling};
 use crate::store::error::StoreError;
 use crate::store::keys::{Key, KeyError, KeyReader, PrefixRange};
 use crate::store::tables::{TICKETS, name};
@@ -129,15 +132,19 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    fn matches(&self, t: &Ticket) -> bool {
+    fn matches(&self, t: &Row<'_>) -> bool {
         t.deleted.is_none()
-            && (self.statuses.is_empty() || self.statuses.contains(&t.status))
-            && self.customer.is_none_or(|c| t.customer == c)
-            && self.assignee.is_none_or(|a| t.assignee == a)
-            && self.priority.is_none_or(|p| t.priority == Some(p))
-            && self.topic.is_none_or(|x| t.topic == Some(x))
-            && self.created_from.is_none_or(|f| t.created_at >= f)
-            && self.created_to.is_none_or(|e| t.created_at < e)
+            && (self.statuses.is_empty() || self.statuses.contains(&Status::from(t.status)))
+            && self.customer.is_none_or(|c| t.customer == c.0)
+            && self.assignee.is_none_or(|a| t.assignee == a.map(|a| a.0))
+            && self.priority.is_none_or(|p| t.priority == Some(p.0))
+            && self.topic.is_none_or(|x| t.topic == Some(x.0))
+            && self
+                .created_from
+                .is_none_or(|f| t.created_at_ns >= f.as_nanosecond())
+            && self
+                .created_to
+                .is_none_or(|e| t.created_at_ns < e.as_nanosecond())
     }
 
     /// The filters with a `(tenant, value, number)` index, as (index, prefix).
@@ -381,6 +388,120 @@ fn load_from(
     }
 }
 
+/// The columns of a stored ticket that listings filter and sort by, read in place.
+///
+/// A listing tests many more tickets than it shows, and decoding each in full (body and
+/// solution copied into fresh `String`s, UTF-8 checked) was most of the cost of a page at a
+/// million tickets. This view mirrors `TicketV1` field by field (postcard stores fields by
+/// position, without names) but takes text as borrowed bytes, which postcard lays out
+/// exactly like `str`: a rejected ticket costs no allocation and no UTF-8 check. Only
+/// the tickets a page shows are decoded in full. When the ticket record gains a version,
+/// this view must learn it too; `row_view_reads_what_the_record_holds` fails until it does.
+#[derive(Deserialize)]
+enum RowRecord<'a> {
+    #[serde(borrow)]
+    V1(Row<'a>),
+}
+
+/// See [`RowRecord`]; fields a listing never looks at are only skipped over.
+#[derive(Deserialize)]
+struct Row<'a> {
+    tenant: u64,
+    number: u64,
+    _subject: &'a [u8],
+    _body: &'a [u8],
+    customer: u64,
+    _created_by: u64,
+    assignee: Option<u64>,
+    priority: Option<u64>,
+    topic: Option<u64>,
+    status: StatusV1,
+    created_at_ns: i128,
+    updated_at_ns: i128,
+    waiting_since_ns: i128,
+    #[serde(borrow)]
+    _solution: Option<&'a [u8]>,
+    deleted: Option<(i128, u64)>,
+    _message_count: u32,
+    _attachment_count: u32,
+    priority_rank: u32,
+    customer_name_key: &'a [u8],
+}
+
+fn corrupt_row(detail: String) -> StoreError {
+    StoreError::Corrupt {
+        table: name::TICKETS,
+        detail,
+    }
+}
+
+/// Reads the [`Row`] of a stored ticket, as strictly as the full decoding would.
+fn decode_row(bytes: &[u8]) -> Result<Row<'_>, StoreError> {
+    let (record, rest) = postcard::take_from_bytes::<RowRecord<'_>>(bytes)
+        .map_err(|e| corrupt_row(format!("undecodable record: {e}")))?;
+    if !rest.is_empty() {
+        return Err(corrupt_row(format!(
+            "{} unexpected bytes after the record",
+            rest.len()
+        )));
+    }
+    match record {
+        RowRecord::V1(row) => Ok(row),
+    }
+}
+
+impl Row<'_> {
+    /// The row's index-key columns; only listings sorted in memory need them.
+    fn key_parts(&self) -> Result<KeyParts<'_>, StoreError> {
+        let time = |ns| access::timestamp(ns).map_err(|BadValue(d)| corrupt_row(d));
+        Ok(KeyParts {
+            tenant: self.tenant,
+            number: self.number,
+            status: self.status.into(),
+            created_at: time(self.created_at_ns)?,
+            updated_at: time(self.updated_at_ns)?,
+            waiting_since: time(self.waiting_since_ns)?,
+            priority_rank: self.priority_rank,
+            customer_name: std::str::from_utf8(self.customer_name_key)
+                .map_err(|e| corrupt_row(format!("customer name key: {e}")))?,
+            priority: self.priority,
+            customer: self.customer,
+            assignee: self.assignee,
+            topic: self.topic,
+        })
+    }
+}
+
+/// Whether a listing takes a ticket, judged from its [`Row`].
+type Accept<'a> = &'a dyn Fn(&Row<'_>) -> bool;
+
+/// A ticket looked up for a listing.
+// Returned by value and consumed at once: boxing the ticket would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+enum Looked {
+    Missing,
+    Rejected,
+    Taken(Stored),
+}
+
+/// Reads ticket `number`; decodes it in full only if `accept` takes it.
+fn look_up(
+    tickets: &impl TicketsTable,
+    tenant: TenantId,
+    number: u64,
+    accept: Accept<'_>,
+) -> Result<Looked, StoreError> {
+    let Some(v) = tickets.get(ticket_key(tenant, number).as_bytes())? else {
+        return Ok(Looked::Missing);
+    };
+    let bytes = v.value();
+    if accept(&decode_row(bytes)?) {
+        Ok(Looked::Taken(decode_stored(bytes)?))
+    } else {
+        Ok(Looked::Rejected)
+    }
+}
+
 /// The position `cursor` resumes from, or `None` (start over) if it belongs to another
 /// listing, direction, tenant or tab, or names a ticket that is gone (customer sort).
 fn resume_point(
@@ -617,11 +738,30 @@ struct Driver<'a, D> {
     positions: Positions,
 }
 
-/// Filters checked by a point read into their index, as (open index, prefix).
-type Probes<'a, P> = [(&'a P, Key)];
+/// Filters checked by point reads into their index, as (open index, prefixes): a ticket
+/// passes a probe if the index holds it under any of the prefixes (several statuses), and
+/// passes the filters if it passes every probe. A probe reads one small, densely packed
+/// index page, far cheaper than the ticket's record, so rejects never reach the records.
+type Probes<'a, P> = [(&'a P, Vec<Key>)];
 
-fn no_probes<P>(_like: &P) -> Vec<(&P, Key)> {
+fn no_probes<P>(_like: &P) -> Vec<(&P, Vec<Key>)> {
     Vec::new()
+}
+
+fn passes<P: SetIndex>(probes: &Probes<'_, P>, number: u64) -> Result<bool, StoreError> {
+    for (index, prefixes) in probes {
+        let mut held = false;
+        for prefix in prefixes {
+            if index.get(prefix.clone().u64(number).as_bytes())?.is_some() {
+                held = true;
+                break;
+            }
+        }
+        if !held {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Walks an index, probes filters, reads the records of what passes.
@@ -631,7 +771,7 @@ fn scan_index<D, V, P>(
     probes: &Probes<'_, P>,
     tickets: &impl TicketsTable,
     tenant: TenantId,
-    accept: &dyn Fn(&Ticket) -> bool,
+    accept: Accept<'_>,
     limit: usize,
     want: &Want<'_>,
 ) -> Result<Found, StoreError>
@@ -660,18 +800,11 @@ where
             examined += 1;
             let number = number_of(key).map_err(|e| e.in_table(driver.name))?;
             let pos = driver.positions.pos(key, number);
-            let mut passes = true;
-            for (index, prefix) in probes {
-                if index.get(prefix.clone().u64(number).as_bytes())?.is_none() {
-                    passes = false;
-                    break;
-                }
-            }
-            if passes {
-                let stored =
-                    load_from(tickets, tenant, number)?.ok_or_else(|| dangling(driver.name))?;
-                if accept(&stored.ticket) {
-                    found.items.push((pos.clone(), stored.ticket));
+            if passes(probes, number)? {
+                match look_up(tickets, tenant, number, accept)? {
+                    Looked::Taken(s) => found.items.push((pos.clone(), s.ticket)),
+                    Looked::Rejected => {}
+                    Looked::Missing => return Err(dangling(driver.name)),
                 }
             }
             last = Some(pos);
@@ -682,16 +815,16 @@ where
 }
 
 /// The position of a stored ticket in a management listing.
-fn position(sort: SortKey, s: &Stored) -> Vec<u8> {
+fn position(sort: SortKey, row: &Row<'_>) -> Result<Vec<u8>, StoreError> {
     let index = match sort {
-        SortKey::Number => return ticket_key(s.ticket.tenant, s.ticket.number).into_bytes(),
+        SortKey::Number => return Ok(Key::tenant(row.tenant).u64(row.number).into_bytes()),
         SortKey::Created => Index::Created,
         SortKey::Updated => Index::Updated,
         SortKey::Customer => Index::CustomerName,
         SortKey::Status => Index::Status,
         SortKey::Priority => Index::Priority,
     };
-    index.key(&s.ticket, &s.snapshot).into_bytes()
+    Ok(index.key_of(&row.key_parts()?).into_bytes())
 }
 
 /// Lists a known set of tickets (`numbers` ascending, no duplicates) in memory. Numbers
@@ -702,7 +835,7 @@ fn scan_numbers(
     sort: SortKey,
     tickets: &impl TicketsTable,
     tenant: TenantId,
-    accept: &dyn Fn(&Ticket) -> bool,
+    accept: Accept<'_>,
     limit: usize,
     want: &Want<'_>,
 ) -> Result<Found, StoreError> {
@@ -726,9 +859,7 @@ fn scan_numbers(
                 break;
             }
             examined += 1;
-            if let Some(s) = load_from(tickets, tenant, n)?
-                && accept(&s.ticket)
-            {
+            if let Looked::Taken(s) = look_up(tickets, tenant, n, accept)? {
                 found.items.push((pos.clone(), s.ticket));
                 if found.items.len() >= want.count {
                     break;
@@ -738,23 +869,29 @@ fn scan_numbers(
         }
         return Ok(found);
     }
+    // Sort positions from the rows; decode in full only the tickets the page shows.
     let mut all = Vec::new();
     for &n in numbers {
-        if let Some(s) = load_from(tickets, tenant, n)?
-            && accept(&s.ticket)
-        {
-            all.push((position(sort, &s), s.ticket));
+        if let Some(v) = tickets.get(ticket_key(tenant, n).as_bytes())? {
+            let row = decode_row(v.value())?;
+            if accept(&row) {
+                all.push((position(sort, &row)?, n));
+            }
         }
     }
-    all.sort_by(|a, b| a.0.cmp(&b.0));
+    all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     if want.reverse {
         all.reverse();
     }
-    found.items = all
+    for (pos, n) in all
         .into_iter()
         .filter(|(p, _)| want.beyond(p))
         .take(want.count)
-        .collect();
+    {
+        // Read in this same snapshot a moment ago, so it cannot have gone.
+        let s = load_from(tickets, tenant, n)?.ok_or_else(|| dangling(name::TICKETS))?;
+        found.items.push((pos, s.ticket));
+    }
     Ok(found)
 }
 
@@ -892,15 +1029,15 @@ fn list_with(
     limits: Limits,
 ) -> Result<ListPage, StoreError> {
     let tickets = r.table(TICKETS)?;
-    let accept = |t: &Ticket| q.matches(t);
+    let accept = |t: &Row<'_>| q.matches(t);
     if let Some(number) = q.number {
-        let hit = load_from(&tickets, tenant, number)?
-            .map(|s| s.ticket)
-            .filter(|t| accept(t) && q.numbers.as_ref().is_none_or(|ns| ns.contains(&number)));
-        return Ok(ListPage {
-            tickets: hit.into_iter().collect(),
-            ..ListPage::default()
-        });
+        let mut page = ListPage::default();
+        if q.numbers.as_ref().is_none_or(|ns| ns.contains(&number))
+            && let Looked::Taken(s) = look_up(&tickets, tenant, number, &accept)?
+        {
+            page.tickets.push(s.ticket);
+        }
+        return Ok(page);
     }
     let listing = Listing::Sort(q.sort);
     let resume = resume_point(
@@ -961,13 +1098,25 @@ fn list_with(
             .map(|&s| Key::tenant(tenant.0).u64(status_code(s)).prefix_range())
             .collect()
     };
-    let probes_except = |skip: Option<usize>| -> Vec<(&_, Key)> {
+    // Walking another index, a status filter is probed in the status index: most
+    // statuses are a small share of a tenant, and without the probe every entry walked
+    // past would cost a read of its record.
+    let status_index = r.table(Index::Status.table())?;
+    let status_probe = (!statuses.is_empty() && statuses.len() < Status::ALL.len()).then(|| {
+        let prefixes = statuses
+            .iter()
+            .map(|&s| Key::tenant(tenant.0).u64(status_code(s)))
+            .collect::<Vec<_>>();
+        (&status_index, prefixes)
+    });
+    let probes_except = |skip: Option<usize>, with_status: bool| -> Vec<(&_, Vec<Key>)> {
         handles
             .iter()
             .zip(&filters)
             .enumerate()
             .filter(|(i, _)| Some(*i) != skip)
-            .map(|(_, (h, (_, prefix)))| (h, prefix.clone()))
+            .map(|(_, (h, (_, prefix)))| (h, vec![prefix.clone()]))
+            .chain(status_probe.clone().filter(|_| with_status))
             .collect()
     };
 
@@ -1004,7 +1153,6 @@ fn list_with(
 
     match choose(q.sort, &candidates, limits.in_memory) {
         Plan::ByNumber(source) => {
-            let status_index;
             let (table, index, prefix, probes) = match source {
                 Source::Filter(i) => {
                     let (index, prefix) = filters.get(i).cloned().ok_or_else(bad_plan)?;
@@ -1012,14 +1160,18 @@ fn list_with(
                         handles.get(i).ok_or_else(bad_plan)?,
                         index,
                         prefix,
-                        probes_except(Some(i)),
+                        probes_except(Some(i), true),
                     )
                 }
                 Source::Statuses => {
-                    status_index = r.table(Index::Status.table())?;
                     let status = statuses.first().copied().ok_or_else(bad_plan)?;
                     let prefix = Key::tenant(tenant.0).u64(status_code(status));
-                    (&status_index, Index::Status, prefix, probes_except(None))
+                    (
+                        &status_index,
+                        Index::Status,
+                        prefix,
+                        probes_except(None, false),
+                    )
                 }
                 Source::Created => return Err(bad_plan()),
             };
@@ -1049,8 +1201,7 @@ fn list_with(
                     numbers_in(table, index.name(), &[prefix.prefix_range()])?
                 }
                 Source::Statuses => {
-                    let table = r.table(Index::Status.table())?;
-                    numbers_in(&table, Index::Status.name(), &status_ranges())?
+                    numbers_in(&status_index, Index::Status.name(), &status_ranges())?
                 }
                 Source::Created => {
                     let (Some(table), Some(ranges)) = (&created_index, &created) else {
@@ -1072,7 +1223,8 @@ fn list_with(
             })
         }
         Plan::Walk => {
-            let probes = probes_except(None);
+            // Sorted by status, the walk covers only the requested statuses already.
+            let probes = probes_except(None, q.sort != SortKey::Status);
             let ranges = walk_ranges(tenant, q, &statuses);
             let index = match q.sort {
                 SortKey::Number => None,
@@ -1103,9 +1255,16 @@ fn list_with(
                     })
                 }
                 Some(index) => {
-                    let table = r.table(index.table())?;
+                    // A write transaction refuses to open a table twice.
+                    let opened;
+                    let table = if index == Index::Status {
+                        &status_index
+                    } else {
+                        opened = r.table(index.table())?;
+                        &opened
+                    };
                     let driver = Driver {
-                        table: &table,
+                        table,
                         name: index.name(),
                         ranges,
                         positions: Positions::Same,
@@ -1200,7 +1359,7 @@ fn index_page(
         positions: Positions::Same,
     };
     let in_trash = index == Index::Trash;
-    let accept = move |t: &Ticket| t.deleted.is_some() == in_trash;
+    let accept = move |t: &Row<'_>| t.deleted.is_some() == in_trash;
     let probes = no_probes(&table);
     paginate(listing, descending, resume, limit, |want| {
         scan_index(
@@ -1272,5 +1431,123 @@ pub(super) mod testing {
             })
             .collect();
         format!("{:?}", choose(sort, &candidates, in_memory))
+    }
+}
+
+#[cfg(test)]
+mod row_tests {
+    use super::super::{TicketRecord, to_record};
+    use super::*;
+    use crate::domain::ids::{AccountId, PriorityId, TopicId};
+    use crate::store::record::encode_current;
+    use crate::store::tickets::indexes::Snapshot;
+
+    fn variants() -> Vec<(Ticket, Snapshot)> {
+        let at = |us: i64| Timestamp::from_microsecond(us).unwrap();
+        let plain = Ticket {
+            tenant: TenantId(7),
+            number: 300,
+            subject: "Drucker \u{0} druckt nicht".into(),
+            body: "Ä".repeat(2_000),
+            customer: AccountId(11),
+            created_by: AccountId(12),
+            assignee: Some(AccountId(13)),
+            priority: Some(PriorityId(4)),
+            topic: Some(TopicId(5)),
+            status: Status::Waiting,
+            created_at: at(1_767_225_600_123_456),
+            updated_at: at(1_767_225_700_000_001),
+            waiting_since: at(1_767_225_650_000_000),
+            solution: Some("neu gestartet".into()),
+            deleted: None,
+            message_count: 3,
+            attachment_count: 2,
+        };
+        let mut bare = plain.clone();
+        bare.subject = String::new();
+        bare.body = String::new();
+        bare.assignee = None;
+        bare.priority = None;
+        bare.topic = None;
+        bare.solution = None;
+        bare.status = Status::New;
+        bare.created_at = at(-5_000_000);
+        bare.number = u64::MAX;
+        let mut trashed = plain.clone();
+        trashed.deleted = Some((at(1_767_300_000_000_000), AccountId(2)));
+        vec![
+            (
+                plain.clone(),
+                Snapshot::new(&plain, 2, "  Müller\u{0}Anna "),
+            ),
+            (bare.clone(), Snapshot::new(&bare, 9, "")),
+            (trashed.clone(), Snapshot::new(&trashed, u32::MAX, "x")),
+        ]
+    }
+
+    #[test]
+    fn row_view_reads_what_the_record_holds() {
+        for (t, s) in variants() {
+            let bytes = encode_current::<TicketRecord>(name::TICKETS, to_record(&t, &s)).unwrap();
+            let row = decode_row(&bytes).unwrap();
+            assert_eq!(row.key_parts().unwrap(), KeyParts::of(&t, &s));
+            assert_eq!(row.deleted.is_some(), t.deleted.is_some());
+            for index in Index::ALL {
+                assert_eq!(
+                    index.key_of(&row.key_parts().unwrap()),
+                    index.key(&t, &s),
+                    "{index:?}"
+                );
+            }
+            let q = ListQuery {
+                statuses: vec![t.status],
+                customer: Some(t.customer),
+                assignee: Some(t.assignee),
+                priority: t.priority,
+                topic: t.topic,
+                created_from: Some(t.created_at),
+                created_to: Some(
+                    t.created_at
+                        .checked_add(jiff::SignedDuration::from_nanos(1))
+                        .unwrap(),
+                ),
+                ..ListQuery::default()
+            };
+            assert_eq!(
+                q.matches(&row),
+                t.deleted.is_none(),
+                "the row matches itself"
+            );
+            let narrower = ListQuery {
+                created_from: Some(
+                    t.created_at
+                        .checked_add(jiff::SignedDuration::from_nanos(1))
+                        .unwrap(),
+                ),
+                ..q
+            };
+            assert!(!narrower.matches(&row));
+        }
+    }
+
+    #[test]
+    fn damaged_rows_are_refused_naming_the_table() {
+        let (t, s) = variants().remove(0);
+        let bytes = encode_current::<TicketRecord>(name::TICKETS, to_record(&t, &s)).unwrap();
+        let mut longer = bytes.clone();
+        longer.push(0);
+        for bad in [&bytes[..bytes.len() / 2], &longer[..], &[9u8, 1, 2][..]] {
+            let err = decode_row(bad).err().unwrap();
+            assert!(
+                matches!(
+                    err,
+                    StoreError::Corrupt {
+                        table: name::TICKETS,
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+        }
     }
 }
