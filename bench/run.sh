@@ -50,16 +50,8 @@ FRESH=${FRESH:-0}
 KEEP_DIRTY=${KEEP_DIRTY:-0}
 NOTE=${NOTE:-}
 
-log() { printf '\n== %s\n' "$*" >&2; }
-
-log "building the release binary"
-cargo build --release
-target_dir=${CARGO_TARGET_DIR:-$root/target}
-bin=$target_dir/release/supportbox
-
-log "building the load generator"
-(cd bench/loadgen && cargo build --release)
-loadgen=${CARGO_TARGET_DIR:-$root/bench/loadgen/target}/release/supportbox-loadgen
+source bench/lib.sh
+build_binaries
 
 name="t${TENANTS}-n${TICKETS}"
 dir=$BENCH_DATA/$name
@@ -68,37 +60,7 @@ data=$dir/data
 cache=$dir/tokens.json
 mkdir -p "$dir" "$RESULTS"
 
-server_pid=
-stop_server() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid"
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=
-}
 trap stop_server EXIT
-
-start_server() { # data-dir
-  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-    echo "port $PORT is already in use; choose another with PORT=..." >&2
-    exit 1
-  fi
-  "$bin" serve --data-dir "$1" --https-addr "127.0.0.1:$PORT" --http-addr off \
-    >>"$dir/server.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 600); do
-    if "$bin" healthcheck --data-dir "$1" --https-addr "127.0.0.1:$PORT" >/dev/null 2>&1; then
-      return 0
-    fi
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-      echo "the server exited; see $dir/server.log" >&2
-      exit 1
-    fi
-    sleep 0.1
-  done
-  echo "the server did not answer /healthz in 60 s; see $dir/server.log" >&2
-  exit 1
-}
 
 if [ "$FRESH" = 1 ] || [ ! -f "$dir/.complete" ]; then
   log "generating $TICKETS tickets in $TENANTS tenants into $pristine"
