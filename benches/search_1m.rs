@@ -21,7 +21,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{Index, ReloadPolicy, Term};
 
 /// Common words of the demo data in both languages, a two-word query, a typo, a word that
-/// only matches as a compound prefix, and a word that matches nothing.
+/// matches nothing, and the load generator's search terms (`bench/loadgen/src/world.rs`).
 const QUERIES: &[&str] = &[
     "drucker",
     "vpn",
@@ -33,6 +33,18 @@ const QUERIES: &[&str] = &[
     "druker",
     "netzwerk",
     "zzzyxq",
+    "Lenovo",
+    "Passwort abgelaufen",
+    "Fehlermeldung",
+    "slow update",
+    "network",
+    "Outlook",
+    "licence",
+    "Dockingstation",
+    "0x80070005",
+    "restart",
+    "Monitor flackert",
+    "Teams",
 ];
 
 /// The page size the search page and API ask for.

@@ -17,12 +17,14 @@
 //!   word with a word from a reply. Results are collapsed to one hit per ticket, the
 //!   best-scoring document, whose kind says where to jump to.
 //! * Each typed word must match (title or body, English or German stem). Stems of five
-//!   or more characters also match with one typo and as a prefix; stop words are optional.
+//!   or more characters also match as a prefix and, when that finds fewer tickets than
+//!   asked for, with one typo; stop words are optional.
 //! * Rebuild: `set_rebuilding(true)`, `delete_all`, `upsert` everything, `commit(seq)`
 //!   once at the end with the outbox head read before the rebuild, `set_rebuilding(false)`.
 //!   After `NeedsRebuild`, commit even when there was nothing to add, or the next start
 //!   rebuilds again.
 
+mod any_of;
 mod collector;
 mod open;
 mod query;
@@ -35,13 +37,14 @@ use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use tantivy::indexer::UserOperation;
 use tantivy::schema::Value;
 use tantivy::{IndexReader, IndexWriter, Searcher, TantivyDocument, TantivyError, Term};
 
 use crate::domain::ids::{AccountId, TenantId};
 use crate::domain::ticket::{Status, Visibility};
-use collector::BestPerTicket;
-use query::Analyzers;
+use collector::{BestTickets, NumberColumns, Ranked};
+use query::{Analyzers, Reach};
 use schema::Fields;
 use snippet::Highlighter;
 
@@ -147,6 +150,7 @@ struct Inner {
     writer: Mutex<IndexWriter>,
     fields: Fields,
     analyzers: Analyzers,
+    numbers: NumberColumns,
     last_applied: AtomicU64,
     rebuilding: AtomicBool,
 }
@@ -200,19 +204,19 @@ impl SearchIndex {
         ticket.add_text(f.body_de, &doc.body);
         ticket.add_text(f.subject_raw, &doc.subject);
         ticket.add_text(f.text_raw, &doc.body);
-        let mut docs = vec![ticket];
+        let mut ops = Vec::with_capacity(doc.messages.len() + 2);
+        ops.push(UserOperation::Delete(key_term(&f, doc.tenant, doc.number)));
+        ops.push(UserOperation::Add(ticket));
         for m in &doc.messages {
             let mut d = self.base_doc(doc, schema::KIND_MESSAGE, u64::from(m.seq), m.visibility);
             d.add_text(f.body_en, &m.body);
             d.add_text(f.body_de, &m.body);
             d.add_text(f.text_raw, &m.body);
-            docs.push(d);
+            ops.push(UserOperation::Add(d));
         }
-        let writer = self.writer()?;
-        writer.delete_term(key_term(&f, doc.tenant, doc.number));
-        for d in docs {
-            writer.add_document(d)?;
-        }
+        // One batch lands in one segment, its documents next to each other and in order;
+        // the result collector relies on that to collapse a ticket without a hash map.
+        self.writer()?.run(ops)?;
         Ok(())
     }
 
@@ -270,24 +274,41 @@ impl SearchIndex {
         self.inner.rebuilding.store(rebuilding, Ordering::SeqCst);
     }
 
-    /// Runs the scoped query; `None` when the text holds nothing searchable.
-    fn matches(&self, q: &SearchQuery) -> Result<Option<Matches>, SearchError> {
+    /// Runs the scoped query for the best `want` tickets; `None` when the text holds
+    /// nothing searchable. Typos are tried only when exact words and prefixes find fewer
+    /// than `want` tickets: a correctly typed common word then costs no fuzzy walk and no
+    /// look-alike postings, and a mistyped one still finds something.
+    fn matches(&self, q: &SearchQuery, want: usize) -> Result<Option<Matches>, SearchError> {
         let mut analyzers = self.inner.analyzers.clone();
         let parsed = query::parse(&q.text, &mut analyzers);
-        let Some(query) = query::build(&parsed, &self.inner.fields, q.tenant, q.scope) else {
+        let searcher = self.inner.reader.searcher();
+        let collector = BestTickets {
+            numbers: self.inner.numbers.for_searcher(&searcher)?,
+            limit: want,
+        };
+        let run = |reach| -> Result<Option<Ranked>, SearchError> {
+            let fields = &self.inner.fields;
+            match query::build(&parsed, fields, q.tenant, q.scope, &searcher, reach)? {
+                Some(query) => Ok(Some(searcher.search(&*query, &collector)?)),
+                None => Ok(None),
+            }
+        };
+        let Some(mut ranked) = run(Reach::Prefix)? else {
             return Ok(None);
         };
-        let searcher = self.inner.reader.searcher();
-        let best = searcher.search(
-            &*query,
-            &BestPerTicket {
-                number_field: schema::NUMBER_FIELD,
-            },
-        )?;
+        let mut typos = false;
+        if ranked.total < want
+            && parsed.may_have_typos()
+            && let Some(wider) = run(Reach::Typos)?
+        {
+            ranked = wider;
+            typos = true;
+        }
         Ok(Some(Matches {
             searcher,
-            best,
+            ranked,
             parsed,
+            typos,
             analyzers,
         }))
     }
@@ -298,10 +319,11 @@ impl SearchIndex {
         let rebuilding = self.is_rebuilding();
         let Some(Matches {
             searcher,
-            best,
+            ranked,
             parsed,
+            typos,
             mut analyzers,
-        }) = self.matches(q)?
+        }) = self.matches(q, q.limit.min(MAX_HITS))?
         else {
             return Ok(SearchResults {
                 rebuilding,
@@ -309,14 +331,11 @@ impl SearchIndex {
             });
         };
         let f = self.inner.fields;
-        let total_tickets = best.len();
-        let highlighter = Highlighter::new(&parsed);
-        let mut hits = Vec::new();
-        for (number, score, addr) in collector::ranked(best)
-            .into_iter()
-            .take(q.limit.min(MAX_HITS))
-        {
-            let doc: TantivyDocument = searcher.doc(addr)?;
+        let total_tickets = ranked.total;
+        let highlighter = Highlighter::new(&parsed, typos);
+        let mut hits = Vec::with_capacity(ranked.tickets.len());
+        for collector::TicketHit { number, score, doc } in ranked.tickets {
+            let doc: TantivyDocument = searcher.doc(doc)?;
             let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
             let seq = doc.get_first(f.seq).and_then(|v| v.as_u64()).unwrap_or(0);
             let kind = match u32::try_from(seq) {
@@ -326,8 +345,8 @@ impl SearchIndex {
             let body = text(f.text_raw);
             let subject = text(f.subject_raw);
             let snippet = highlighter
-                .snippet(&mut analyzers, f.body_en, body)
-                .or_else(|| highlighter.snippet(&mut analyzers, f.title_en, subject))
+                .snippet(&mut analyzers, body)
+                .or_else(|| highlighter.snippet(&mut analyzers, subject))
                 .unwrap_or_else(|| snippet::lead(body));
             hits.push(Hit {
                 number,
@@ -346,20 +365,18 @@ impl SearchIndex {
     /// Distinct matching ticket numbers, best first, at most `limit` (capped at
     /// [`MAX_NUMBERS`]): the free-text part of the ticket-management filter.
     pub fn search_numbers(&self, q: &SearchQuery) -> Result<Vec<u64>, SearchError> {
-        let Some(m) = self.matches(q)? else {
+        let Some(m) = self.matches(q, q.limit.min(MAX_NUMBERS))? else {
             return Ok(Vec::new());
         };
-        Ok(collector::ranked(m.best)
-            .into_iter()
-            .take(q.limit.min(MAX_NUMBERS))
-            .map(|(n, _, _)| n)
-            .collect())
+        Ok(m.ranked.tickets.iter().map(|t| t.number).collect())
     }
 }
 
 struct Matches {
     searcher: Searcher,
-    best: collector::Best,
+    ranked: Ranked,
     parsed: query::ParsedText,
+    /// Whether words matched with a typo, so the snippets mark those too.
+    typos: bool,
     analyzers: Analyzers,
 }

@@ -12,6 +12,7 @@ use tantivy::directory::{Directory, INDEX_WRITER_LOCK, MmapDirectory};
 use tantivy::indexer::IndexWriterOptions;
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyError};
 
+use super::collector::NumberColumns;
 use super::query::Analyzers;
 use super::schema::{self, SCHEMA_VERSION, VERSION_FILE};
 use super::{Inner, SearchError, SearchIndex};
@@ -190,6 +191,7 @@ impl SearchIndex {
             writer: Mutex::new(writer),
             fields,
             analyzers: Analyzers::new(),
+            numbers: NumberColumns::default(),
             last_applied: AtomicU64::new(seq),
             rebuilding: AtomicBool::new(false),
         };

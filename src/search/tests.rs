@@ -190,6 +190,34 @@ fn typo_tolerance_for_long_words_only() {
 }
 
 #[test]
+fn typos_are_tried_only_when_exact_words_find_too_little() {
+    let (_d, index) = fresh();
+    index
+        .upsert(&ticket(T1, 1, ALICE, "Printer jammed", "Paper stuck."))
+        .unwrap();
+    index
+        .upsert(&ticket(
+            T1,
+            2,
+            ALICE,
+            "Pritner jammed",
+            "Typo in the subject.",
+        ))
+        .unwrap();
+    index.commit(1).unwrap();
+    let mut query = q(T1, Scope::Staff, "printer");
+    query.limit = 1;
+    assert_eq!(index.search_numbers(&query).unwrap(), [1]);
+    query.limit = 20;
+    assert_eq!(index.search_numbers(&query).unwrap(), [1, 2]);
+    for scope in [Scope::Staff, Scope::Customer(ALICE)] {
+        let res = index.search(&q(T1, scope, "printer")).unwrap();
+        let numbers: Vec<u64> = res.hits.iter().map(|h| h.number).collect();
+        assert_eq!(numbers, [1, 2], "{scope:?}");
+    }
+}
+
+#[test]
 fn every_word_must_match_somewhere() {
     let (_d, index) = sample();
     assert_eq!(staff(&index, T1, "drucker papier"), [1]);
