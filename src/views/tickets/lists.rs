@@ -362,25 +362,12 @@ fn active_filters(f: &ListFilter) -> usize {
         &f.to,
     ]
     .iter()
-    .filter(|v| !v.is_empty())
+    .filter(|v| !v.trim().is_empty())
     .count()
 }
 
 fn filtered(f: &ListFilter) -> bool {
-    [
-        &f.q,
-        &f.status,
-        &f.number,
-        &f.customer,
-        &f.priority,
-        &f.assignee,
-        &f.mine,
-        &f.topic,
-        &f.from,
-        &f.to,
-    ]
-    .iter()
-    .any(|v| !v.trim().is_empty())
+    active_filters(f) > 0
 }
 
 const MANAGE_SORTS: [&str; 6] = [

@@ -226,15 +226,7 @@ async fn open_menu_if_folded(s: &Session) {
     let folded = s.attr("#main-nav", "data-collapsed").await.as_deref() == Some("true");
     if folded && s.find(".nav-toggle").await.is_displayed().await.unwrap() {
         s.find(".nav-toggle").await.click().await.unwrap();
-        until("the phone menu to open", || async {
-            s.find(".lang-form")
-                .await
-                .is_displayed()
-                .await
-                .unwrap()
-                .then_some(())
-        })
-        .await;
+        s.until_shown("the phone menu to open", ".lang-form").await;
     }
 }
 
@@ -406,15 +398,7 @@ async fn with_javascript(w: &World, op: &Session, cu: &Session, su: &Session, r:
     cu.sees(".nav-toggle", "Menu").await;
     cu.find(".nav-toggle").await.click().await.unwrap();
     let my_link = format!("#main-nav a[href=\"{}\"]", t("/my"));
-    until("the phone menu to open", || async {
-        cu.find(&my_link)
-            .await
-            .is_displayed()
-            .await
-            .unwrap()
-            .then_some(())
-    })
-    .await;
+    cu.until_shown("the phone menu to open", &my_link).await;
     cu.click_and_load(&my_link).await;
     cu.sees("h1", "My requests").await;
     cu.sees("main .empty", "No requests yet — report a problem")

@@ -412,6 +412,19 @@ impl Session {
     }
 
     /// An attribute of the first element matching `css`.
+    /// Waits until the element is displayed (an animation, a script opening a menu).
+    pub async fn until_shown(&self, what: &str, css: &str) {
+        until(what, || async {
+            self.find(css)
+                .await
+                .is_displayed()
+                .await
+                .unwrap()
+                .then_some(())
+        })
+        .await;
+    }
+
     pub async fn attr(&self, css: &str, name: &str) -> Option<String> {
         self.find(css).await.attr(name).await.unwrap()
     }
