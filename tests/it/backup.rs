@@ -688,7 +688,9 @@ mod durability {
         let port = free_port();
         let server = start(&data, port);
         let ca = std::fs::read(data.join("tls/ca.pem")).unwrap();
+        // "localhost" pinned to the address the server listens on (see smoke.rs).
         let client = reqwest::Client::builder()
+            .resolve("localhost", std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
             .tls_certs_only([reqwest::Certificate::from_pem(&ca).unwrap()])
             .build()
             .unwrap();
@@ -742,24 +744,32 @@ mod durability {
         assert!(acked.len() >= 400);
 
         let _server = start(&data, port);
+        // On a saturated machine (browser tests run alongside) a fresh connection to the
+        // restarted server can be cut during its handshake; that is the machine, not the
+        // data, so connecting is retried while every answer is checked strictly.
+        let fetch = |url: String| {
+            let (client, token) = (client.clone(), token.clone());
+            async move {
+                let mut attempts = 0;
+                loop {
+                    match client.get(&url).bearer_auth(&token).send().await {
+                        Ok(resp) => return resp,
+                        Err(e) if e.is_connect() && attempts < 50 => attempts += 1,
+                        Err(e) => panic!("{url}: {e:?}"),
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+        };
         for (number, _) in &acked {
-            let resp = client
-                .get(format!("{base}/tickets/{number}"))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap();
+            let resp = fetch(format!("{base}/tickets/{number}")).await;
             assert_eq!(resp.status(), 200, "acknowledged ticket {number} is there");
         }
         for (number, word) in acked.iter().step_by(7) {
             let mut found = false;
             for _ in 0..500 {
-                let hits: serde_json::Value = client
-                    .get(format!("{base}/search?q={word}"))
-                    .bearer_auth(&token)
-                    .send()
+                let hits: serde_json::Value = fetch(format!("{base}/search?q={word}"))
                     .await
-                    .unwrap()
                     .json()
                     .await
                     .unwrap();

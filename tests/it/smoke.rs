@@ -62,8 +62,12 @@ fn start(data_dir: &Path, https_port: u16, http_port: u16) -> Running {
     running
 }
 
+/// Trusts the generated CA and sends "localhost" to 127.0.0.1, where the server listens:
+/// left to the resolver, ::1 may be tried first, and another test's process (chromedriver
+/// binds both loopbacks) can hold the same port number there.
 fn client(ca_pem: &[u8]) -> reqwest::Client {
     reqwest::Client::builder()
+        .resolve("localhost", std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
         .tls_certs_only([reqwest::Certificate::from_pem(ca_pem).unwrap()])
         .tls_info(true)
         .build()

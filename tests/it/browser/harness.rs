@@ -221,6 +221,9 @@ impl Driver {
             "--disable-sync".to_owned(),
             "--ignore-certificate-errors".to_owned(),
             "--hide-scrollbars".to_owned(),
+            // The server listens on 127.0.0.1 only; ::1 may hold another process on the
+            // same port number (chromedriver binds both loopbacks).
+            "--host-resolver-rules=MAP localhost 127.0.0.1".to_owned(),
             "--force-device-scale-factor=1".to_owned(),
             "--lang=en-US".to_owned(),
             format!("--window-size={},{}", size.0, size.1),
@@ -375,8 +378,16 @@ impl Session {
         }
     }
 
+    /// The element, waiting for it while the page may still be replaced (a live update
+    /// reloads an open ticket page when the other side acts).
     pub async fn find(&self, css: &str) -> Element {
-        match self.c.find(Locator::Css(css)).await {
+        let deadline = Instant::now() + PATIENCE;
+        let mut result = self.c.find(Locator::Css(css)).await;
+        while result.is_err() && Instant::now() < deadline {
+            tokio::time::sleep(POLL).await;
+            result = self.c.find(Locator::Css(css)).await;
+        }
+        match result {
             Ok(el) => el,
             Err(e) => panic!(
                 "[{}] {css} is not on {} ({e}); the page shows:\n{}",
