@@ -191,29 +191,33 @@ impl Services {
                     attachment_count: input.attachments.len() as u32,
                 };
                 let keys = index_keys(w, &draft)?;
-                let ticket = store_tickets::create_ticket(w, &draft, &keys)?;
-                store_tickets::add_message(
-                    w,
-                    &Message {
-                        tenant: ticket.tenant,
-                        ticket: ticket.number,
-                        seq: 1,
-                        author: caller.account,
-                        visibility: Visibility::Public,
-                        body: body.clone(),
-                        attachments: input.attachments.clone(),
-                        created_at: now,
-                    },
-                )?;
-                history(
-                    w,
-                    &ticket,
-                    1,
-                    now,
-                    caller.account,
-                    Change::Created {
+                // Tenant and number are filled in by the store once the number is drawn.
+                let first_message = Message {
+                    tenant: caller.tenant,
+                    ticket: 0,
+                    seq: 1,
+                    author: caller.account,
+                    visibility: Visibility::Public,
+                    body: body.clone(),
+                    attachments: input.attachments.clone(),
+                    created_at: now,
+                };
+                let created = HistoryEntry {
+                    tenant: caller.tenant,
+                    ticket: 0,
+                    seq: 1,
+                    at: now,
+                    actor: caller.account,
+                    change: Change::Created {
                         on_behalf: customer != caller.account,
                     },
+                };
+                let ticket = store_tickets::create_ticket_with_thread(
+                    w,
+                    &draft,
+                    &keys,
+                    &first_message,
+                    &created,
                 )?;
                 Ok(Ok(ticket))
             })

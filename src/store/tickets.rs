@@ -35,7 +35,7 @@ use super::keys::Key;
 use super::tables::{TICKET_COUNTS, TICKETS, name};
 use super::tenants::get_tenant;
 use crate::domain::ids::{AccountId, PriorityId, TenantId, TopicId};
-use crate::domain::ticket::{Status, Ticket};
+use crate::domain::ticket::{HistoryEntry, Message, Status, Ticket};
 
 pub use self::list::{
     Cursor, CursorError, IN_MEMORY_LIMIT, ListPage, ListQuery, MAX_PAGE, SCAN_LIMIT, SortKey,
@@ -311,6 +311,31 @@ fn outbox_op(t: &Ticket) -> OutboxOp {
     } else {
         OutboxOp::Upsert
     }
+}
+
+/// Reports a ticket: creates it as [`create_ticket`] does, with `message` and `history` as
+/// the first entries of its thread (their ticket number and seq are filled in). One write
+/// for what a creation always stores, and one notice to the search indexer.
+pub fn create_ticket_with_thread(
+    w: &WriteTransaction,
+    ticket: &Ticket,
+    keys: &TicketIndexKeys,
+    message: &Message,
+    history: &HistoryEntry,
+) -> Result<Ticket, StoreError> {
+    let ticket = create_ticket(w, ticket, keys)?;
+    let message = Message {
+        tenant: ticket.tenant,
+        ticket: ticket.number,
+        ..message.clone()
+    };
+    let history = HistoryEntry {
+        tenant: ticket.tenant,
+        ticket: ticket.number,
+        ..history.clone()
+    };
+    messages::start_thread(w, &message, &history)?;
+    Ok(ticket)
 }
 
 /// Creates a ticket with the tenant's next number (the first is 1), ignoring

@@ -279,6 +279,14 @@ pub fn add_message(w: &WriteTransaction, message: &Message) -> Result<Message, S
     let (tenant, number) = (message.tenant, message.ticket);
     require_ticket(w, tenant, number)?;
     let seq = next_seq(w, TICKET_MESSAGES, name::TICKET_MESSAGES, tenant, number)?;
+    let message = put_message(w, message, seq)?;
+    append_outbox(w, tenant, OutboxKind::Ticket, number, OutboxOp::Upsert)?;
+    Ok(message)
+}
+
+/// Stores `message` under `seq` and counts its attachments; the caller has checked that the
+/// ticket exists and that `seq` is free, and tells the indexer.
+fn put_message(w: &WriteTransaction, message: &Message, seq: u32) -> Result<Message, StoreError> {
     let message = Message {
         seq,
         ..message.clone()
@@ -287,19 +295,30 @@ pub fn add_message(w: &WriteTransaction, message: &Message) -> Result<Message, S
         w,
         TICKET_MESSAGES,
         name::TICKET_MESSAGES,
-        &entry_key(tenant, number, seq),
+        &entry_key(message.tenant, message.ticket, seq),
         (&message).into(),
     )?;
     if !message.attachments.is_empty() {
         let mut refs = w.open_table(ATTACHMENT_REFS)?;
         for a in &message.attachments {
-            for owner in [tenant, TenantId::INSTANCE] {
+            for owner in [message.tenant, TenantId::INSTANCE] {
                 change_ref(&mut refs, owner, &a.hash, true)?;
             }
         }
     }
-    append_outbox(w, tenant, OutboxKind::Ticket, number, OutboxOp::Upsert)?;
     Ok(message)
+}
+
+/// The first message and history entry of a ticket created in this transaction (seq 1 each,
+/// numbers never reused, so nothing is there yet). The creation already told the indexer.
+pub(super) fn start_thread(
+    w: &WriteTransaction,
+    message: &Message,
+    history: &HistoryEntry,
+) -> Result<(), StoreError> {
+    put_message(w, message, 1)?;
+    put_history(w, history, 1)?;
+    Ok(())
 }
 
 /// The ticket's thread, internal notes included (callers filter by visibility), in order.
@@ -336,6 +355,14 @@ pub fn add_history(w: &WriteTransaction, entry: &HistoryEntry) -> Result<History
     let (tenant, number) = (entry.tenant, entry.ticket);
     require_ticket(w, tenant, number)?;
     let seq = next_seq(w, TICKET_HISTORY, name::TICKET_HISTORY, tenant, number)?;
+    put_history(w, entry, seq)
+}
+
+fn put_history(
+    w: &WriteTransaction,
+    entry: &HistoryEntry,
+    seq: u32,
+) -> Result<HistoryEntry, StoreError> {
     let entry = HistoryEntry {
         seq,
         ..entry.clone()
@@ -344,7 +371,7 @@ pub fn add_history(w: &WriteTransaction, entry: &HistoryEntry) -> Result<History
         w,
         TICKET_HISTORY,
         name::TICKET_HISTORY,
-        &entry_key(tenant, number, seq),
+        &entry_key(entry.tenant, entry.ticket, seq),
         (&entry).into(),
     )?;
     Ok(entry)

@@ -524,6 +524,41 @@ fn messages_and_history_round_trip_in_order() {
 }
 
 #[test]
+fn a_reported_ticket_starts_its_thread_in_the_same_write() {
+    let env = env();
+    let t1 = env.t1;
+    env.create(draft(t1, 5), keys(0, "c"));
+    let before = outbox(&env).len();
+    let first = message(t1, 0, "it is broken", &[7]);
+    let created = HistoryEntry {
+        tenant: t1,
+        ticket: 0,
+        seq: 0,
+        at: at(100),
+        actor: AccountId(5),
+        change: Change::Created { on_behalf: false },
+    };
+    let ticket = env
+        .w(move |w| create_ticket_with_thread(w, &draft(t1, 5), &keys(0, "c"), &first, &created));
+    assert_eq!(ticket.number, 2);
+    let thread = env.r(|r| list_messages(r, t1, 2));
+    assert_eq!(thread.len(), 1);
+    assert_eq!((thread[0].ticket, thread[0].seq), (2, 1));
+    assert_eq!(thread[0].body, "it is broken");
+    let history = env.r(|r| list_history(r, t1, 2));
+    assert_eq!(history.len(), 1);
+    assert_eq!((history[0].ticket, history[0].seq), (2, 1));
+    assert_eq!(history[0].change, Change::Created { on_behalf: false });
+    assert_eq!(env.r(|r| attachment_refcount(r, t1, &[7; 32])), 1);
+    // One notice to the indexer covers the ticket and its first message.
+    assert_eq!(outbox(&env).len(), before + 1);
+    // Later entries continue the thread after the first ones.
+    let reply = message(t1, 2, "more", &[]);
+    assert_eq!(env.w(move |w| add_message(w, &reply)).seq, 2);
+    env.assert_consistent();
+}
+
+#[test]
 fn attachment_references_are_counted_per_tenant_and_instance() {
     let env = env();
     let (t1, t2) = (env.t1, env.t2);
