@@ -345,6 +345,7 @@ mod tests {
             ("tickets/mod.rs", include_str!("mod.rs")),
             ("tickets/new.rs", include_str!("new.rs")),
             ("tickets/page.rs", include_str!("page.rs")),
+            ("tickets/page/actions.rs", include_str!("page/actions.rs")),
             ("tickets/lists.rs", include_str!("lists.rs")),
             ("search.rs", include_str!("../search.rs")),
             ("layout.rs", include_str!("../layout.rs")),
