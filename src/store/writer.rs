@@ -9,12 +9,6 @@
 //! The writer is a `std::thread`, not a tokio task, because a commit blocks on disk I/O and
 //! must not occupy an async worker.
 //!
-//! Concurrent requests reach the queue spread over a millisecond or two (each is parsed and
-//! authenticated first). Taking only what is queued at that instant would split such a burst
-//! over two commits, each paying a sync and rewriting the same B-tree pages; so when the
-//! previous batch was larger than what has arrived, the writer waits up to [`GATHER_WAIT`] for
-//! the rest. A lone client never waits: its previous batch had one command.
-//!
 //! A command that fails poisons only itself: the transaction is aborted and the batch re-run
 //! without it, so the others still commit, once. Commands are therefore `FnMut` and must be
 //! safe to run more than once (their effects on the transaction are discarded on re-run).
@@ -23,10 +17,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
 
 use redb::{Database, Durability, WriteTransaction};
-use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{mpsc, oneshot};
 
 use super::error::StoreError;
@@ -34,13 +26,6 @@ use super::error::StoreError;
 /// Most commands applied in one transaction; bounds a batch's memory and the latency of the
 /// first command in it.
 pub const MAX_BATCH: usize = 256;
-
-/// Longest wait for the rest of a burst: about the time the clients answered by the previous
-/// commit need to send their next request, and well below the cost of the sync it saves.
-const GATHER_WAIT: Duration = Duration::from_millis(2);
-
-/// How often the queue is looked at while gathering; the writer thread sleeps in between.
-const GATHER_POLL: Duration = Duration::from_micros(100);
 
 /// Queued commands before `write` waits for room: backpressure instead of unbounded memory.
 const QUEUE_CAPACITY: usize = 16 * MAX_BATCH;
@@ -181,13 +166,11 @@ where
 fn run(db: &Database, mut rx: mpsc::Receiver<Msg>, commits: &AtomicU64) {
     let mut inbox = Vec::with_capacity(MAX_BATCH);
     let mut acks = Vec::new();
-    let mut previous_batch = 0;
     while acks.is_empty() {
         // Blocks for the first message, then takes whatever else is already queued.
         if rx.blocking_recv_many(&mut inbox, MAX_BATCH) == 0 {
             break;
         }
-        gather_burst(&mut rx, &mut inbox, previous_batch);
         let mut batch = Vec::with_capacity(inbox.len());
         for msg in inbox.drain(..) {
             match msg {
@@ -197,7 +180,6 @@ fn run(db: &Database, mut rx: mpsc::Receiver<Msg>, commits: &AtomicU64) {
                 Msg::Shutdown(ack) => acks.push(ack),
             }
         }
-        previous_batch = batch.len();
         if !batch.is_empty() {
             commit_batch(db, batch, commits);
         }
@@ -212,35 +194,6 @@ fn run(db: &Database, mut rx: mpsc::Receiver<Msg>, commits: &AtomicU64) {
     tracing::debug!("store writer stopped");
     for ack in acks {
         let _ = ack.send(());
-    }
-}
-
-/// Waits up to [`GATHER_WAIT`] until `inbox` holds as many messages as the previous batch had
-/// commands. Stops early on a shutdown request or a closed queue.
-fn gather_burst(rx: &mut mpsc::Receiver<Msg>, inbox: &mut Vec<Msg>, previous_batch: usize) {
-    let expected = previous_batch.min(MAX_BATCH);
-    if expected < 2 || inbox.len() >= expected {
-        return;
-    }
-    let deadline = Instant::now() + GATHER_WAIT;
-    while inbox.len() < expected {
-        match rx.try_recv() {
-            Ok(msg) => {
-                let shutdown = matches!(msg, Msg::Shutdown(_));
-                inbox.push(msg);
-                if shutdown {
-                    return;
-                }
-            }
-            Err(TryRecvError::Empty) => {
-                let now = Instant::now();
-                if now >= deadline {
-                    return;
-                }
-                std::thread::sleep(GATHER_POLL.min(deadline - now));
-            }
-            Err(TryRecvError::Disconnected) => return,
-        }
     }
 }
 
@@ -305,59 +258,5 @@ fn begin(db: &Database) -> Result<WriteTransaction, StoreError> {
 fn fail_live(failed: &mut [Option<StoreError>], e: &StoreError) {
     for f in failed.iter_mut().filter(|f| f.is_none()) {
         *f = Some(e.clone());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn queue_with(commands: usize) -> (mpsc::Sender<Msg>, mpsc::Receiver<Msg>) {
-        let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
-        for _ in 0..commands {
-            let (msg, _answer) = job(|_| Ok(()));
-            tx.try_send(msg).unwrap();
-        }
-        (tx, rx)
-    }
-
-    #[test]
-    fn a_lone_client_is_never_kept_waiting() {
-        let (_tx, mut rx) = queue_with(3);
-        let mut inbox = Vec::new();
-        for previous in [0, 1] {
-            gather_burst(&mut rx, &mut inbox, previous);
-            assert!(inbox.is_empty(), "gathered after a batch of {previous}");
-        }
-    }
-
-    #[test]
-    fn a_burst_is_gathered_up_to_the_size_of_the_previous_batch() {
-        let (_tx, mut rx) = queue_with(10);
-        let mut inbox = Vec::new();
-        gather_burst(&mut rx, &mut inbox, 4);
-        assert_eq!(inbox.len(), 4);
-        // Fewer queued than expected: takes what comes, then gives up.
-        gather_burst(&mut rx, &mut inbox, 20);
-        assert_eq!(inbox.len(), 10);
-    }
-
-    #[test]
-    fn gathering_stops_at_a_shutdown_request_or_a_closed_queue() {
-        let (tx, mut rx) = queue_with(1);
-        let (ack, _done) = oneshot::channel();
-        tx.try_send(Msg::Shutdown(ack)).unwrap();
-        let (msg, _answer) = job(|_| Ok(()));
-        tx.try_send(msg).unwrap();
-        let mut inbox = Vec::new();
-        gather_burst(&mut rx, &mut inbox, 10);
-        assert_eq!(inbox.len(), 2);
-        assert!(matches!(inbox.last(), Some(Msg::Shutdown(_))));
-
-        let (tx, mut rx) = queue_with(1);
-        drop(tx);
-        let mut inbox = Vec::new();
-        gather_burst(&mut rx, &mut inbox, 10);
-        assert_eq!(inbox.len(), 1);
     }
 }
