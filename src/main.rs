@@ -9,6 +9,7 @@ use supportbox::cli::{Cli, Command, ServerArgs};
 use supportbox::clock::SystemClock;
 use supportbox::config::Config;
 
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
