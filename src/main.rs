@@ -18,7 +18,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// about 120 threads, which then stay alive because the pool hands work to its threads in
 /// turn. Every thread keeps allocator pages of its own, so at a million tickets the pool's
 /// size decided much of RssAnon (200 MB budget, DESIGN.md section 12). With 32, creation
-/// with 128 clients was as fast as with 512 (bench/README.md, "Memory").
+/// with 128 clients was about as fast as with 512 (bench/README.md, "Memory").
 const MAX_BLOCKING_THREADS: usize = 32;
 
 fn main() -> ExitCode {
