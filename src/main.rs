@@ -9,8 +9,17 @@ use supportbox::cli::{Cli, Command, ServerArgs};
 use supportbox::clock::SystemClock;
 use supportbox::config::Config;
 
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// tokio's default is 512. Under creation load blocking reads pile up behind commits, and
+/// tokio starts a thread for every task that finds none idle: 128 clients grew the pool to
+/// about 120 threads, which then stay alive because the pool hands work to its threads in
+/// turn. Every thread keeps allocator pages of its own, so at a million tickets the pool's
+/// size decided much of RssAnon (200 MB budget, DESIGN.md section 12). With 32, creation
+/// with 128 clients was about as fast as with 512 (bench/README.md, "Memory").
+const MAX_BLOCKING_THREADS: usize = 32;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -33,6 +42,7 @@ fn main() -> ExitCode {
     supportbox::logging::init(config.log_format, &config.log_level);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
         .build()
     {
         Ok(r) => r,

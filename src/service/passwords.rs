@@ -4,6 +4,7 @@
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::{ServiceError, ServiceResult};
 
@@ -35,16 +36,49 @@ pub fn verify_blocking(password: &str, stored: &str) -> bool {
     }
 }
 
-pub async fn hash(password: String) -> ServiceResult<String> {
-    tokio::task::spawn_blocking(move || hash_blocking(&password))
+/// Each hash holds `MEMORY_KIB` (19 MiB) for its whole run, so a burst of sign-ins would
+/// take 19 MiB per concurrent attempt, and the allocator keeps much of it afterwards.
+/// Hashing is CPU-bound: more hashes at once than cores add memory but no throughput.
+/// Four at most keeps the worst case at 76 MiB (DESIGN.md section 12) on any machine.
+const MAX_CONCURRENT_HASHES: usize = 4;
+
+async fn hashing_permit() -> Option<SemaphorePermit<'static>> {
+    static HASHING: std::sync::OnceLock<Semaphore> = std::sync::OnceLock::new();
+    // Never closed, so acquiring only fails if that changes.
+    HASHING
+        .get_or_init(|| {
+            let cores = std::thread::available_parallelism().map_or(1, usize::from);
+            Semaphore::new(cores.min(MAX_CONCURRENT_HASHES))
+        })
+        .acquire()
         .await
-        .map_err(|e| ServiceError::Internal(format!("hashing task: {e}")))?
+        .ok()
+}
+
+pub async fn hash(password: String) -> ServiceResult<String> {
+    let permit = hashing_permit()
+        .await
+        .ok_or_else(|| ServiceError::Internal("hashing: no permit".into()))?;
+    tokio::task::spawn_blocking(move || {
+        let hashed = hash_blocking(&password);
+        drop(permit);
+        hashed
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(format!("hashing task: {e}")))?
 }
 
 pub async fn verify(password: String, stored: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_blocking(&password, &stored))
-        .await
-        .unwrap_or(false)
+    let Some(permit) = hashing_permit().await else {
+        return false;
+    };
+    tokio::task::spawn_blocking(move || {
+        let ok = verify_blocking(&password, &stored);
+        drop(permit);
+        ok
+    })
+    .await
+    .unwrap_or(false)
 }
 
 /// A hash of a random password, verified against when the account does not exist, so an
