@@ -2,8 +2,12 @@
 //!
 //! Every listing is keyset-paginated over a total order of byte keys (its "positions"):
 //! the keys of the index that sorts it, which all end with the ticket number, so ties
-//! fall back to number order. A [`Cursor`] names a position and whether the page goes
-//! after it (next) or before it (previous); it only resumes, it never grants anything.
+//! fall back to number order. The sort indexes of ticket management put the status first
+//! (`(tenant, status, value, number)`); there a position is the key without its status,
+//! `(tenant, value, number)`, so that the ranges of several statuses merge into one order
+//! and a cursor does not depend on which statuses a page shows. A [`Cursor`] names a
+//! position and whether the page goes after it (next) or before it (previous); it only
+//! resumes, it never grants anything.
 //!
 //! # How ticket management answers a [`ListQuery`]
 //!
@@ -12,22 +16,26 @@
 //!    and sorted in memory. At most [`SCAN_LIMIT`] of them are considered (the first ones
 //!    given); more sets `scanned_limit_hit`. Sorting by number loads only what the page
 //!    needs; other sorts load all of them, so searches should pass ≤ [`IN_MEMORY_LIMIT`].
-//! 3. Otherwise the candidate sets are sized: the status set exactly from the kept counts;
-//!    each equality filter (customer, assignee, priority, topic) and the created range (when
-//!    sorting by something else) by counting index entries up to [`IN_MEMORY_LIMIT`] + 1.
-//!    Then:
+//! 3. Otherwise the candidate sets are sized: the status set (sorting by number only)
+//!    exactly from the kept counts; each equality filter (customer, assignee, priority,
+//!    topic) and the created range (when sorting by something else, within the statuses
+//!    shown) by counting index entries up to [`IN_MEMORY_LIMIT`] + 1. Then:
 //!    * sorted by number, and some set's index is (tenant, value, number)-ordered (the four
 //!      equality filters, or a single status): walk the smallest of those in number order,
 //!      exact and as short as that filter allows; unless an unordered set (several statuses,
 //!      the created range) is smaller still and small enough for memory;
 //!    * else, if the smallest set holds ≤ [`IN_MEMORY_LIMIT`] tickets: read that set, filter
 //!      and sort it in memory;
-//!    * else walk the sort's own index in the requested direction (only the requested
-//!      statuses' ranges when sorting by status; only the created range when sorting by
-//!      created). Equality filters, and a status filter (in `TICKET_BY_STATUS`), are
-//!      checked by a point probe into their index before a record is read, so most rejected
-//!      entries cost one lookup in a small index, not a record read. Records are first read
-//!      as a row view (no text decoded); only the tickets a page shows are decoded in full.
+//!    * else walk the sort's own index in the requested direction. Every sort but by
+//!      number has a `(tenant, status, …)` index, so the walk reads only the ranges of the
+//!      statuses shown (all five without a status filter), merged into position order, and
+//!      only the created part of each when sorting by created: a status filter alone makes
+//!      a page one range read of about limit + 1 entries. Sorting by number walks
+//!      `TICKETS`, and a status filter is probed in `TICKET_BY_STATUS`. Equality filters
+//!      are checked by a point probe into their index before a record is read, so most
+//!      rejected entries cost one lookup in a small index, not a record read. Records are
+//!      first read as a row view (no text decoded); only the tickets a page shows are
+//!      decoded in full.
 //!
 //!    A walk stops after limit + 1 matches or after [`SCAN_LIMIT`] index entries; then the
 //!    page says `scanned_limit_hit` and its `next` cursor continues the walk where it
@@ -52,7 +60,9 @@ use jiff::Timestamp;
 
 pub use self::cursor::{Cursor, CursorError};
 use self::cursor::{Listing, resume_point};
-use self::plan::{Candidate, Plan, Source, choose, created_range, walk_ranges};
+use self::plan::{
+    Candidate, Plan, Source, choose, created_ranges, in_scope, status_ranges, walk_ranges,
+};
 use self::row::{Looked, Row, look_up};
 use self::scan::{
     Driver, Positions, count_upto, no_probes, numbers_in, paginate, scan_index, scan_numbers,
@@ -63,7 +73,7 @@ use crate::domain::ids::{AccountId, PriorityId, TenantId, TopicId};
 use crate::domain::ticket::{Status, Ticket};
 use crate::store::access::Tx;
 use crate::store::error::StoreError;
-use crate::store::keys::{Key, PrefixRange};
+use crate::store::keys::Key;
 use crate::store::tables::{TICKETS, name};
 
 /// Most index entries (or records) one page examines: about 5 ms of work optimised, so a
@@ -251,7 +261,11 @@ fn list_with(
     let mut statuses = q.statuses.clone();
     statuses.sort_unstable();
     statuses.dedup();
-    let status_size = if statuses.is_empty() {
+    let scope = in_scope(&statuses);
+    // Every sort but by number walks a `(tenant, status, …)` index over the ranges of the
+    // statuses shown only: there the status filter is exact, so it is no candidate set.
+    let by_number = q.sort == SortKey::Number;
+    let status_size = if statuses.is_empty() || !by_number {
         None
     } else {
         let counts = ticket_counts(r, tenant)?.by_status;
@@ -260,12 +274,6 @@ fn list_with(
             .filter_map(|s| counts.get(usize::from(s.as_u8())))
             .fold(0u64, |sum, n| sum.saturating_add(*n));
         Some(usize::try_from(total).unwrap_or(usize::MAX))
-    };
-    let status_ranges = || -> Vec<PrefixRange> {
-        statuses
-            .iter()
-            .map(|&s| Key::tenant(tenant.0).u64(status_code(s)).prefix_range())
-            .collect()
     };
     // Walking another index, a status filter is probed in the status index: most
     // statuses are a small share of a tenant, and without the probe every entry walked
@@ -306,10 +314,10 @@ fn list_with(
         });
     }
     // Sorting by created, the range already bounds the walk; otherwise it is a set.
-    let created = created_range(tenant, q).filter(|_| q.sort != SortKey::Created);
+    let created = created_ranges(tenant, q, &scope).filter(|_| q.sort != SortKey::Created);
     let created_index = match &created {
         Some(ranges) => {
-            let index = r.table(Index::Created.table())?;
+            let index = r.table(Index::StatusCreated.table())?;
             candidates.push(Candidate {
                 source: Source::Created,
                 size: count_upto(&index, ranges, limits.in_memory + 1)?,
@@ -369,14 +377,16 @@ fn list_with(
                     let table = handles.get(i).ok_or_else(bad_plan)?;
                     numbers_in(table, index.name(), &[prefix.prefix_range()])?
                 }
-                Source::Statuses => {
-                    numbers_in(&status_index, Index::Status.name(), &status_ranges())?
-                }
+                Source::Statuses => numbers_in(
+                    &status_index,
+                    Index::Status.name(),
+                    &status_ranges(tenant, &statuses),
+                )?,
                 Source::Created => {
                     let (Some(table), Some(ranges)) = (&created_index, &created) else {
                         return Err(bad_plan());
                     };
-                    numbers_in(table, Index::Created.name(), ranges)?
+                    numbers_in(table, Index::StatusCreated.name(), ranges)?
                 }
             };
             paginate(listing, q.descending, resume, q.limit, |want| {
@@ -392,16 +402,16 @@ fn list_with(
             })
         }
         Plan::Walk => {
-            // Sorted by status, the walk covers only the requested statuses already.
-            let probes = probes_except(None, q.sort != SortKey::Status);
-            let ranges = walk_ranges(tenant, q, &statuses);
+            // Walking a status-first index covers only the requested statuses already.
+            let probes = probes_except(None, by_number);
+            let ranges = walk_ranges(tenant, q, &scope);
             let index = match q.sort {
                 SortKey::Number => None,
-                SortKey::Created => Some(Index::Created),
-                SortKey::Updated => Some(Index::Updated),
-                SortKey::Customer => Some(Index::CustomerName),
+                SortKey::Created => Some(Index::StatusCreated),
+                SortKey::Updated => Some(Index::StatusUpdated),
+                SortKey::Customer => Some(Index::StatusCustomerName),
                 SortKey::Status => Some(Index::Status),
-                SortKey::Priority => Some(Index::Priority),
+                SortKey::Priority => Some(Index::StatusRank),
             };
             match index {
                 None => {
@@ -436,7 +446,11 @@ fn list_with(
                         table,
                         name: index.name(),
                         ranges,
-                        positions: Positions::Same,
+                        positions: if index.sorts_within_status() {
+                            Positions::WithoutStatus
+                        } else {
+                            Positions::Same
+                        },
                     };
                     paginate(listing, q.descending, resume, q.limit, |want| {
                         scan_index(

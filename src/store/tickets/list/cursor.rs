@@ -9,7 +9,7 @@ use crate::domain::ids::TenantId;
 use crate::domain::ticket::Status;
 use crate::store::error::StoreError;
 use crate::store::keys::{Key, KeyError, KeyReader};
-use crate::store::tickets::indexes::{Index, number_of, status_code};
+use crate::store::tickets::indexes::{Index, number_of, position_of, status_code};
 
 /// A listing, as recorded in a cursor so that one listing's cursor never steers another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -107,7 +107,7 @@ impl Cursor {
         pos: &[u8],
     ) -> Result<Cursor, StoreError> {
         let key = if listing == Listing::Sort(SortKey::Customer) {
-            let corrupt = |e: KeyError| e.in_table(Index::CustomerName.name());
+            let corrupt = |e: KeyError| e.in_table(Index::StatusCustomerName.name());
             let tenant = KeyReader::new(pos).tenant().map_err(corrupt)?;
             Key::tenant(tenant)
                 .u64(number_of(pos).map_err(corrupt)?)
@@ -231,7 +231,11 @@ pub(super) fn resume_point(
             return Ok(None);
         };
         match load_from(tickets, tenant, number)? {
-            Some(s) => Index::CustomerName.key(&s.ticket, &s.snapshot).into_bytes(),
+            Some(s) => {
+                let index = Index::StatusCustomerName;
+                position_of(index.key(&s.ticket, &s.snapshot).as_bytes())
+                    .map_err(|e| e.in_table(index.name()))?
+            }
             None => return Ok(None),
         }
     } else {

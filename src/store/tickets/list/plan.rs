@@ -58,40 +58,63 @@ pub(super) fn choose(sort: SortKey, candidates: &[Candidate], in_memory: usize) 
     }
 }
 
-/// The part of `TICKET_BY_CREATED` the created filter allows (`None` without one).
-pub(super) fn created_range(tenant: TenantId, q: &ListQuery) -> Option<Vec<PrefixRange>> {
+/// The statuses a listing shows, ascending: the filter's, or every one.
+pub(super) fn in_scope(statuses: &[Status]) -> Vec<Status> {
+    let mut scope = if statuses.is_empty() {
+        Status::ALL.to_vec()
+    } else {
+        statuses.to_vec()
+    };
+    scope.sort_unstable();
+    scope.dedup();
+    scope
+}
+
+/// One range per status of `scope` in a `(tenant, status, …)` index.
+pub(super) fn status_ranges(tenant: TenantId, scope: &[Status]) -> Vec<PrefixRange> {
+    scope
+        .iter()
+        .map(|&s| Key::tenant(tenant.0).u64(status_code(s)).prefix_range())
+        .collect()
+}
+
+/// The parts of `TICKET_BY_STATUS_CREATED` the created filter allows, one range per status
+/// of `scope` (`None` without a created filter).
+pub(super) fn created_ranges(
+    tenant: TenantId,
+    q: &ListQuery,
+    scope: &[Status],
+) -> Option<Vec<PrefixRange>> {
     if q.created_from.is_none() && q.created_to.is_none() {
         return None;
     }
-    let all = Key::tenant(tenant.0).prefix_range();
-    // Keys hold microseconds; the record check is exact to the nanosecond.
-    let start = q.created_from.map_or(all.start.clone(), |f| {
-        Key::tenant(tenant.0).u64(time_key(f)).into_bytes()
+    let ranges = scope.iter().filter_map(|&s| {
+        let under = Key::tenant(tenant.0).u64(status_code(s));
+        let all = under.prefix_range();
+        // Keys hold microseconds; the record check is exact to the nanosecond.
+        let start = q
+            .created_from
+            .map_or(all.start, |f| under.clone().u64(time_key(f)).into_bytes());
+        let end = match q.created_to.map(|t| time_key(t).checked_add(1)) {
+            Some(Some(e)) => Some(under.clone().u64(e).into_bytes()),
+            _ => all.end,
+        };
+        end.as_ref()
+            .is_none_or(|e| *e > start)
+            .then_some(PrefixRange { start, end })
     });
-    let end = match q.created_to.map(|t| time_key(t).checked_add(1)) {
-        Some(Some(e)) => Some(Key::tenant(tenant.0).u64(e).into_bytes()),
-        _ => all.end,
-    };
-    if end.as_ref().is_some_and(|e| *e <= start) {
-        Some(Vec::new())
-    } else {
-        Some(vec![PrefixRange { start, end }])
-    }
+    Some(ranges.collect())
 }
 
-/// The ranges of the sort's own index that can hold matches.
-pub(super) fn walk_ranges(
-    tenant: TenantId,
-    q: &ListQuery,
-    statuses: &[Status],
-) -> Vec<PrefixRange> {
-    let all = Key::tenant(tenant.0).prefix_range();
+/// The ranges of the sort's own index that can hold matches, for the statuses of `scope`.
+pub(super) fn walk_ranges(tenant: TenantId, q: &ListQuery, scope: &[Status]) -> Vec<PrefixRange> {
     match q.sort {
-        SortKey::Status if !statuses.is_empty() => statuses
-            .iter()
-            .map(|&s| Key::tenant(tenant.0).u64(status_code(s)).prefix_range())
-            .collect(),
-        SortKey::Created => created_range(tenant, q).unwrap_or_else(|| vec![all]),
-        _ => vec![all],
+        SortKey::Number => vec![Key::tenant(tenant.0).prefix_range()],
+        SortKey::Created => {
+            created_ranges(tenant, q, scope).unwrap_or_else(|| status_ranges(tenant, scope))
+        }
+        SortKey::Status | SortKey::Updated | SortKey::Customer | SortKey::Priority => {
+            status_ranges(tenant, scope)
+        }
     }
 }

@@ -14,7 +14,9 @@ use crate::store::access::dangling;
 use crate::store::error::StoreError;
 use crate::store::keys::{Key, PrefixRange};
 use crate::store::tables::name;
-use crate::store::tickets::indexes::{Index, number_of, ticket_key};
+use crate::store::tickets::indexes::{
+    Index, after_status, key_at, number_of, position_of, ticket_key,
+};
 
 /// What a page asks of a scan: walk direction, the exclusive start, how many matches.
 pub(super) struct Want<'a> {
@@ -174,6 +176,71 @@ pub(super) fn walk<V: redb::Value + 'static>(
     Ok(())
 }
 
+/// Visits the keys of status-first `ranges` (one per status) in the order of their
+/// positions, beyond position `after`: a merge of one range read per status. Positions of
+/// one tenant compare as the keys' bytes after the status, and no two ranges hold the same
+/// ticket, so no two heads tie.
+fn walk_merged<V: redb::Value + 'static>(
+    table: &impl ReadableTable<&'static [u8], V>,
+    ranges: &[PrefixRange],
+    reverse: bool,
+    (after, name): (Option<&[u8]>, &'static str),
+    mut visit: impl FnMut(&[u8]) -> Result<bool, StoreError>,
+) -> Result<(), StoreError> {
+    let mut streams = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        let bound = after
+            .map(|a| key_at(a, &range.start))
+            .transpose()
+            .map_err(|e| e.in_table(name))?;
+        if let Some(bounds) = clip(range, reverse, bound.as_deref()) {
+            streams.push(table.range::<&[u8]>(bounds)?);
+        }
+    }
+    let mut heads = streams
+        .iter_mut()
+        .map(|s| step(s, reverse))
+        .collect::<Result<Vec<_>, _>>()?;
+    loop {
+        let mut best: Option<(usize, &[u8])> = None;
+        for (i, head) in heads.iter().enumerate() {
+            let Some(key) = head else { continue };
+            let tail = after_status(key.value());
+            let better = best.is_none_or(|(_, b)| if reverse { tail > b } else { tail < b });
+            if better {
+                best = Some((i, tail));
+            }
+        }
+        let Some((i, _)) = best else {
+            return Ok(());
+        };
+        let (Some(head), Some(stream)) = (heads.get_mut(i), streams.get_mut(i)) else {
+            return Ok(());
+        };
+        if let Some(key) = head.take()
+            && !visit(key.value())?
+        {
+            return Ok(());
+        }
+        *head = step(stream, reverse)?;
+    }
+}
+
+type KeyGuard<'a> = AccessGuard<'a, &'static [u8]>;
+
+/// The next key of a range in walk direction.
+fn step<'a, V: redb::Value + 'static>(
+    range: &mut redb::Range<'a, &'static [u8], V>,
+    reverse: bool,
+) -> Result<Option<KeyGuard<'a>>, StoreError> {
+    let entry = if reverse {
+        range.next_back()
+    } else {
+        range.next()
+    };
+    Ok(entry.transpose()?.map(|(k, _)| k))
+}
+
 /// How a walked index's keys map to the listing's positions.
 #[derive(Debug, Clone)]
 pub(super) enum Positions {
@@ -181,19 +248,29 @@ pub(super) enum Positions {
     Same,
     /// A `(tenant, value, number)` index walked for the by-number listing.
     ByNumber { tenant: TenantId, prefix: Key },
+    /// A `(tenant, status, value, number)` index: its ranges (one per status) are merged,
+    /// and a key's position leaves the status out ([`position_of`]).
+    WithoutStatus,
 }
 
 impl Positions {
-    pub(super) fn pos(&self, key: &[u8], number: u64) -> Vec<u8> {
+    pub(super) fn pos(
+        &self,
+        key: &[u8],
+        number: u64,
+        table: &'static str,
+    ) -> Result<Vec<u8>, StoreError> {
         match self {
-            Positions::Same => key.to_vec(),
-            Positions::ByNumber { tenant, .. } => ticket_key(*tenant, number).into_bytes(),
+            Positions::Same => Ok(key.to_vec()),
+            Positions::ByNumber { tenant, .. } => Ok(ticket_key(*tenant, number).into_bytes()),
+            Positions::WithoutStatus => position_of(key).map_err(|e| e.in_table(table)),
         }
     }
 
+    /// The walked index's key at `pos`; status-first ranges map it per range instead.
     pub(super) fn index_key(&self, pos: &[u8], table: &'static str) -> Result<Vec<u8>, StoreError> {
         match self {
-            Positions::Same => Ok(pos.to_vec()),
+            Positions::Same | Positions::WithoutStatus => Ok(pos.to_vec()),
             Positions::ByNumber { prefix, .. } => {
                 let number = number_of(pos).map_err(|e| e.in_table(table))?;
                 Ok(prefix.clone().u64(number).into_bytes())
@@ -252,37 +329,48 @@ where
     V: redb::Value + 'static,
     P: SetIndex,
 {
-    let bound = want
-        .after
-        .map(|p| driver.positions.index_key(p, driver.name))
-        .transpose()?;
     let mut found = Found::default();
     let mut examined = 0usize;
     let mut last: Option<Vec<u8>> = None;
-    walk(
-        driver.table,
-        &driver.ranges,
-        want.reverse,
-        bound.as_deref(),
-        |key| {
-            if examined >= limit {
-                found.stopped_at = last.take();
-                return Ok(false);
+    let mut visit = |key: &[u8]| {
+        if examined >= limit {
+            found.stopped_at = last.take();
+            return Ok(false);
+        }
+        examined += 1;
+        let number = number_of(key).map_err(|e| e.in_table(driver.name))?;
+        let pos = driver.positions.pos(key, number, driver.name)?;
+        if passes(probes, number)? {
+            match look_up(tickets, tenant, number, accept)? {
+                Looked::Taken(s) => found.items.push((pos.clone(), s.ticket)),
+                Looked::Rejected => {}
+                Looked::Missing => return Err(dangling(driver.name)),
             }
-            examined += 1;
-            let number = number_of(key).map_err(|e| e.in_table(driver.name))?;
-            let pos = driver.positions.pos(key, number);
-            if passes(probes, number)? {
-                match look_up(tickets, tenant, number, accept)? {
-                    Looked::Taken(s) => found.items.push((pos.clone(), s.ticket)),
-                    Looked::Rejected => {}
-                    Looked::Missing => return Err(dangling(driver.name)),
-                }
-            }
-            last = Some(pos);
-            Ok(found.items.len() < want.count)
-        },
-    )?;
+        }
+        last = Some(pos);
+        Ok(found.items.len() < want.count)
+    };
+    if let Positions::WithoutStatus = driver.positions {
+        walk_merged(
+            driver.table,
+            &driver.ranges,
+            want.reverse,
+            (want.after, driver.name),
+            &mut visit,
+        )?;
+    } else {
+        let bound = want
+            .after
+            .map(|p| driver.positions.index_key(p, driver.name))
+            .transpose()?;
+        walk(
+            driver.table,
+            &driver.ranges,
+            want.reverse,
+            bound.as_deref(),
+            &mut visit,
+        )?;
+    }
     Ok(found)
 }
 
@@ -290,13 +378,18 @@ where
 pub(super) fn position(sort: SortKey, row: &Row<'_>) -> Result<Vec<u8>, StoreError> {
     let index = match sort {
         SortKey::Number => return Ok(Key::tenant(row.tenant).u64(row.number).into_bytes()),
-        SortKey::Created => Index::Created,
-        SortKey::Updated => Index::Updated,
-        SortKey::Customer => Index::CustomerName,
         SortKey::Status => Index::Status,
-        SortKey::Priority => Index::Priority,
+        SortKey::Created => Index::StatusCreated,
+        SortKey::Updated => Index::StatusUpdated,
+        SortKey::Customer => Index::StatusCustomerName,
+        SortKey::Priority => Index::StatusRank,
     };
-    Ok(index.key_of(&row.key_parts()?).into_bytes())
+    let key = index.key_of(&row.key_parts()?).into_bytes();
+    if index.sorts_within_status() {
+        position_of(&key).map_err(|e| e.in_table(index.name()))
+    } else {
+        Ok(key)
+    }
 }
 
 /// Lists a known set of tickets (`numbers` ascending, no duplicates) in memory. Numbers
