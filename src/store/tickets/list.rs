@@ -275,9 +275,9 @@ fn list_with(
             .fold(0u64, |sum, n| sum.saturating_add(*n));
         Some(usize::try_from(total).unwrap_or(usize::MAX))
     };
-    // Walking another index, a status filter is probed in the status index: most
-    // statuses are a small share of a tenant, and without the probe every entry walked
-    // past would cost a read of its record.
+    // Sorted by number, walking `TICKETS` or an equality filter's index, a status filter
+    // is probed in the status index: most statuses are a small share of a tenant, and
+    // without the probe every entry walked past would cost a read of its record.
     let status_index = r.table(Index::Status.table())?;
     let status_probe = (!statuses.is_empty() && statuses.len() < Status::ALL.len()).then(|| {
         let prefixes = statuses
