@@ -112,7 +112,7 @@ pub async fn manage(
 ) -> Result<Response, AppError> {
     tc.require(Role::Supporter)?;
     let services = &state.services;
-    let counts = services.tab_counts(&tc.caller).await?;
+    let context = services.manage_context(&tc.caller).await?;
     let page = if f.status == "trash" {
         services.trash(&tc.caller, Some(&f.after)).await?
     } else {
@@ -157,18 +157,15 @@ pub async fn manage(
         };
         services.manage(&tc.caller, filter).await?
     };
-    let priorities = services.priorities(&tc.caller).await?;
-    let topics = services.topic_choices(&tc.caller).await?;
-    let staff = services.staff(&tc.caller).await?;
     Ok(views::tickets::manage(
         &ctx,
         services.now(),
-        &counts,
+        &context.counts,
         &f,
         &page,
-        &priorities,
-        &topics,
-        &staff,
+        &context.priorities,
+        &context.topics,
+        &context.staff,
     )
     .into_response())
 }

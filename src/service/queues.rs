@@ -6,8 +6,8 @@ use jiff::Timestamp;
 use super::admin::not_found;
 use super::{Checks, ServiceError, ServiceResult, Services};
 use crate::domain::caller::Caller;
-use crate::domain::ids::{AccountId, PriorityId, TopicId};
-use crate::domain::model::{Account, Membership};
+use crate::domain::ids::{AccountId, PriorityId, TenantId, TopicId};
+use crate::domain::model::{Account, Membership, Priority, Topic};
 use crate::domain::read::{HitPlace, RowPage, SearchHit, SearchOutcome, TabCounts, TicketRow};
 use crate::domain::role::Role;
 use crate::domain::ticket::{Status, Tab, Ticket};
@@ -60,12 +60,21 @@ fn rows(r: &impl Tx, tickets: Vec<Ticket>) -> Result<Vec<TicketRow>, StoreError>
         priorities = store_catalog::list_priorities(r, first.tenant)?;
         topics = store_catalog::list_topics(r, first.tenant)?;
     }
+    // A page names the same few customers and supporters many times over: each account
+    // is read and decoded once.
+    let mut names: Vec<(AccountId, Option<String>)> = Vec::new();
+    let mut name_of = |id: AccountId| -> Result<Option<String>, StoreError> {
+        if let Some((_, name)) = names.iter().find(|(a, _)| *a == id) {
+            return Ok(name.clone());
+        }
+        let name = store_accounts::get_account(r, id)?.map(|a| a.name);
+        names.push((id, name.clone()));
+        Ok(name)
+    };
     for ticket in tickets {
-        let customer_name = store_accounts::get_account(r, ticket.customer)?
-            .map(|a| a.name)
-            .unwrap_or_default();
+        let customer_name = name_of(ticket.customer)?.unwrap_or_default();
         let assignee_name = match ticket.assignee {
-            Some(a) => store_accounts::get_account(r, a)?.map(|a| a.name),
+            Some(a) => name_of(a)?,
             None => None,
         };
         out.push(TicketRow {
@@ -83,6 +92,42 @@ fn rows(r: &impl Tx, tickets: Vec<Ticket>) -> Result<Vec<TicketRow>, StoreError>
     Ok(out)
 }
 
+fn tab_counts_in(r: &impl Tx, tenant: TenantId) -> Result<TabCounts, StoreError> {
+    let counts = store_tickets::tab_counts(r, tenant)?;
+    Ok(TabCounts {
+        new: counts[Status::New.as_u8() as usize],
+        customer_waiting: counts[Status::Open.as_u8() as usize],
+        support_waiting: counts[Status::Waiting.as_u8() as usize],
+        resolved: counts[Status::Resolved.as_u8() as usize],
+        closed: counts[Status::Closed.as_u8() as usize],
+        trash: store_tickets::trash_count(r, tenant)?,
+    })
+}
+
+/// The enabled supporters and admins of the tenant, by name.
+fn staff_in(r: &impl Tx, tenant: TenantId) -> Result<Vec<Account>, StoreError> {
+    let mut list = Vec::new();
+    for m in store_accounts::members_of_tenant(r, tenant)? {
+        if m.role.is_staff()
+            && !m.disabled
+            && let Some(a) = store_accounts::get_account(r, m.account)?
+        {
+            list.push(a);
+        }
+    }
+    list.sort_by_key(|a| a.name.to_lowercase());
+    Ok(list)
+}
+
+/// See [`Services::manage_context`].
+#[derive(Debug, Clone)]
+pub struct ManageContext {
+    pub counts: TabCounts,
+    pub priorities: Vec<Priority>,
+    pub topics: Vec<Topic>,
+    pub staff: Vec<Account>,
+}
+
 fn page(r: &impl Tx, p: ListPage) -> Result<RowPage, StoreError> {
     Ok(RowPage {
         next: p.next.map(|c| c.encode()),
@@ -97,23 +142,30 @@ impl Services {
             return Err(ServiceError::NotFound);
         }
         let tenant = caller.tenant;
-        let (counts, trash) = self
+        Ok(self.store.read(move |r| tab_counts_in(r, tenant)).await?)
+    }
+
+    /// What Ticket management shows around its list: the tab counts and the choices of its
+    /// filters, in one read transaction instead of one each (each is a hop to a blocking
+    /// thread and back, which cost more than the reads themselves).
+    pub async fn manage_context(&self, caller: &Caller) -> ServiceResult<ManageContext> {
+        if !caller.role.is_staff() {
+            return Err(ServiceError::NotFound);
+        }
+        let tenant = caller.tenant;
+        Ok(self
             .store
             .read(move |r| {
-                Ok((
-                    store_tickets::tab_counts(r, tenant)?,
-                    store_tickets::trash_count(r, tenant)?,
-                ))
+                let mut topics = store_catalog::list_topics(r, tenant)?;
+                topics.retain(|t| t.active && !t.deleted);
+                Ok(ManageContext {
+                    counts: tab_counts_in(r, tenant)?,
+                    priorities: store_catalog::list_priorities(r, tenant)?,
+                    topics,
+                    staff: staff_in(r, tenant)?,
+                })
             })
-            .await?;
-        Ok(TabCounts {
-            new: counts[Status::New.as_u8() as usize],
-            customer_waiting: counts[Status::Open.as_u8() as usize],
-            support_waiting: counts[Status::Waiting.as_u8() as usize],
-            resolved: counts[Status::Resolved.as_u8() as usize],
-            closed: counts[Status::Closed.as_u8() as usize],
-            trash,
-        })
+            .await?)
     }
 
     pub async fn tab(
@@ -360,30 +412,6 @@ impl Services {
                 }
                 found.sort_by_key(|a| a.name.to_lowercase());
                 Ok(found)
-            })
-            .await?)
-    }
-
-    /// Enabled supporters and admins of the tenant (assignee pickers and filters).
-    pub async fn staff(&self, caller: &Caller) -> ServiceResult<Vec<Account>> {
-        if !caller.role.is_staff() {
-            return Err(ServiceError::NotFound);
-        }
-        let tenant = caller.tenant;
-        Ok(self
-            .store
-            .read(move |r| {
-                let mut list = Vec::new();
-                for m in store_accounts::members_of_tenant(r, tenant)? {
-                    if m.role.is_staff()
-                        && !m.disabled
-                        && let Some(a) = store_accounts::get_account(r, m.account)?
-                    {
-                        list.push(a);
-                    }
-                }
-                list.sort_by_key(|a| a.name.to_lowercase());
-                Ok(list)
             })
             .await?)
     }

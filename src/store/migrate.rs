@@ -31,11 +31,18 @@ pub struct Migration {
 }
 
 /// Every schema change ever made, oldest first; `to` counts up from 1 without gaps.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    to: 1,
-    name: "create the meta and sequences tables",
-    apply: v1_create_tables,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        to: 1,
+        name: "create the meta and sequences tables",
+        apply: v1_create_tables,
+    },
+    Migration {
+        to: 2,
+        name: "ticket sort indexes keyed by status first",
+        apply: v2_status_first_sort_indexes,
+    },
+];
 
 /// The newest schema version this binary reads and writes.
 pub const SCHEMA_VERSION: u32 = match MIGRATIONS.last() {
@@ -95,11 +102,11 @@ fn v1_create_ticket_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     for set in [
         TICKET_BY_STATUS_WAIT,
         TICKET_BY_STATUS_PRIORITY,
-        TICKET_BY_CREATED,
-        TICKET_BY_UPDATED,
-        TICKET_BY_CUSTOMER_NAME,
+        retired::TICKET_BY_CREATED,
+        retired::TICKET_BY_UPDATED,
+        retired::TICKET_BY_CUSTOMER_NAME,
         TICKET_BY_STATUS,
-        TICKET_BY_PRIORITY,
+        retired::TICKET_BY_PRIORITY,
         TICKET_BY_PRIORITY_ID,
         TICKET_BY_CUSTOMER,
         TICKET_BY_ASSIGNEE,
@@ -110,6 +117,23 @@ fn v1_create_ticket_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     }
     for counter in [TICKET_COUNTS, ATTACHMENT_REFS] {
         txn.open_table(counter)?;
+    }
+    Ok(())
+}
+
+/// Replaces the `(tenant, value, number)` sort indexes by `(tenant, status, value, number)`
+/// ones, filled from the ticket records, so that a status filter sorted by another column
+/// is one range read instead of a walk past every ticket of the other statuses. The
+/// number of index tables stays the same, so a ticket write touches no more B-trees.
+fn v2_status_first_sort_indexes(txn: &WriteTransaction) -> Result<(), StoreError> {
+    super::tickets::fill_status_first_indexes(txn)?;
+    for old in [
+        tables::retired::TICKET_BY_CREATED,
+        tables::retired::TICKET_BY_UPDATED,
+        tables::retired::TICKET_BY_CUSTOMER_NAME,
+        tables::retired::TICKET_BY_PRIORITY,
+    ] {
+        txn.delete_table(old)?;
     }
     Ok(())
 }

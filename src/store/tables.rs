@@ -41,11 +41,11 @@ pub mod name {
     pub const TICKET_HISTORY: &str = "ticket_history";
     pub const TICKET_BY_STATUS_WAIT: &str = "ticket_by_status_wait";
     pub const TICKET_BY_STATUS_PRIORITY: &str = "ticket_by_status_priority";
-    pub const TICKET_BY_CREATED: &str = "ticket_by_created";
-    pub const TICKET_BY_UPDATED: &str = "ticket_by_updated";
-    pub const TICKET_BY_CUSTOMER_NAME: &str = "ticket_by_customer_name";
+    pub const TICKET_BY_STATUS_CREATED: &str = "ticket_by_status_created";
+    pub const TICKET_BY_STATUS_UPDATED: &str = "ticket_by_status_updated";
+    pub const TICKET_BY_STATUS_CUSTOMER_NAME: &str = "ticket_by_status_customer_name";
     pub const TICKET_BY_STATUS: &str = "ticket_by_status";
-    pub const TICKET_BY_PRIORITY: &str = "ticket_by_priority";
+    pub const TICKET_BY_STATUS_RANK: &str = "ticket_by_status_rank";
     pub const TICKET_BY_PRIORITY_ID: &str = "ticket_by_priority_id";
     pub const TICKET_BY_CUSTOMER: &str = "ticket_by_customer";
     pub const TICKET_BY_ASSIGNEE: &str = "ticket_by_assignee";
@@ -161,25 +161,32 @@ pub const TICKET_BY_STATUS_WAIT: TableDefinition<&[u8], ()> =
 pub const TICKET_BY_STATUS_PRIORITY: TableDefinition<&[u8], ()> =
     TableDefinition::new(name::TICKET_BY_STATUS_PRIORITY);
 
-/// `(tenant, created, number) → ()` for tickets not in the trash.
-pub const TICKET_BY_CREATED: TableDefinition<&[u8], ()> =
-    TableDefinition::new(name::TICKET_BY_CREATED);
+// The four sort indexes below put the status before the sort value (schema 2): a page of
+// one status is one range read, and a page of several statuses merges their ranges
+// (`tickets::list`). They replaced `(tenant, value, number)` indexes that made a status
+// filter walk past every ticket of the other statuses.
 
-/// `(tenant, updated, number) → ()` for tickets not in the trash.
-pub const TICKET_BY_UPDATED: TableDefinition<&[u8], ()> =
-    TableDefinition::new(name::TICKET_BY_UPDATED);
+/// `(tenant, status, created, number) → ()` for tickets not in the trash.
+pub const TICKET_BY_STATUS_CREATED: TableDefinition<&[u8], ()> =
+    TableDefinition::new(name::TICKET_BY_STATUS_CREATED);
 
-/// `(tenant, lower-cased customer name snapshot, number) → ()` for tickets not in the trash.
-pub const TICKET_BY_CUSTOMER_NAME: TableDefinition<&[u8], ()> =
-    TableDefinition::new(name::TICKET_BY_CUSTOMER_NAME);
+/// `(tenant, status, updated, number) → ()` for tickets not in the trash.
+pub const TICKET_BY_STATUS_UPDATED: TableDefinition<&[u8], ()> =
+    TableDefinition::new(name::TICKET_BY_STATUS_UPDATED);
+
+/// `(tenant, status, lower-cased customer name snapshot, number) → ()` for tickets not in
+/// the trash.
+pub const TICKET_BY_STATUS_CUSTOMER_NAME: TableDefinition<&[u8], ()> =
+    TableDefinition::new(name::TICKET_BY_STATUS_CUSTOMER_NAME);
 
 /// `(tenant, status, number) → ()` for tickets not in the trash.
 pub const TICKET_BY_STATUS: TableDefinition<&[u8], ()> =
     TableDefinition::new(name::TICKET_BY_STATUS);
 
-/// `(tenant, priority rank snapshot, number) → ()` for tickets not in the trash: sorting.
-pub const TICKET_BY_PRIORITY: TableDefinition<&[u8], ()> =
-    TableDefinition::new(name::TICKET_BY_PRIORITY);
+/// `(tenant, status, priority rank snapshot, number) → ()` for tickets not in the trash:
+/// sorting.
+pub const TICKET_BY_STATUS_RANK: TableDefinition<&[u8], ()> =
+    TableDefinition::new(name::TICKET_BY_STATUS_RANK);
 
 /// `(tenant, priority id, number) → ()` for tickets not in the trash: filtering and finding
 /// the tickets to re-rank when a priority's rank changes, whatever their rank snapshot.
@@ -213,6 +220,32 @@ pub const ATTACHMENT_REFS: TableDefinition<&[u8], u64> =
 /// order; `seq` comes from the `outbox` sequence, so it never repeats after a trim.
 pub const OUTBOX: TableDefinition<&[u8], &[u8]> = TableDefinition::new(name::OUTBOX);
 
+/// Tables of older schema versions: only migrations open them (to read or remove them),
+/// and restoring an archive of such a version writes them before the migration runs.
+pub mod retired {
+    use redb::TableDefinition;
+
+    pub mod name {
+        pub const TICKET_BY_CREATED: &str = "ticket_by_created";
+        pub const TICKET_BY_UPDATED: &str = "ticket_by_updated";
+        pub const TICKET_BY_CUSTOMER_NAME: &str = "ticket_by_customer_name";
+        pub const TICKET_BY_PRIORITY: &str = "ticket_by_priority";
+    }
+
+    /// Schema 1: `(tenant, created, number) → ()`.
+    pub const TICKET_BY_CREATED: TableDefinition<&[u8], ()> =
+        TableDefinition::new(name::TICKET_BY_CREATED);
+    /// Schema 1: `(tenant, updated, number) → ()`.
+    pub const TICKET_BY_UPDATED: TableDefinition<&[u8], ()> =
+        TableDefinition::new(name::TICKET_BY_UPDATED);
+    /// Schema 1: `(tenant, customer name snapshot, number) → ()`.
+    pub const TICKET_BY_CUSTOMER_NAME: TableDefinition<&[u8], ()> =
+        TableDefinition::new(name::TICKET_BY_CUSTOMER_NAME);
+    /// Schema 1: `(tenant, priority rank snapshot, number) → ()`.
+    pub const TICKET_BY_PRIORITY: TableDefinition<&[u8], ()> =
+        TableDefinition::new(name::TICKET_BY_PRIORITY);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,14 +264,36 @@ mod tests {
                 TICKET_BY_STATUS_PRIORITY.name(),
                 name::TICKET_BY_STATUS_PRIORITY,
             ),
-            (TICKET_BY_CREATED.name(), name::TICKET_BY_CREATED),
-            (TICKET_BY_UPDATED.name(), name::TICKET_BY_UPDATED),
             (
-                TICKET_BY_CUSTOMER_NAME.name(),
-                name::TICKET_BY_CUSTOMER_NAME,
+                TICKET_BY_STATUS_CREATED.name(),
+                name::TICKET_BY_STATUS_CREATED,
+            ),
+            (
+                TICKET_BY_STATUS_UPDATED.name(),
+                name::TICKET_BY_STATUS_UPDATED,
+            ),
+            (
+                TICKET_BY_STATUS_CUSTOMER_NAME.name(),
+                name::TICKET_BY_STATUS_CUSTOMER_NAME,
             ),
             (TICKET_BY_STATUS.name(), name::TICKET_BY_STATUS),
-            (TICKET_BY_PRIORITY.name(), name::TICKET_BY_PRIORITY),
+            (TICKET_BY_STATUS_RANK.name(), name::TICKET_BY_STATUS_RANK),
+            (
+                retired::TICKET_BY_CREATED.name(),
+                retired::name::TICKET_BY_CREATED,
+            ),
+            (
+                retired::TICKET_BY_UPDATED.name(),
+                retired::name::TICKET_BY_UPDATED,
+            ),
+            (
+                retired::TICKET_BY_CUSTOMER_NAME.name(),
+                retired::name::TICKET_BY_CUSTOMER_NAME,
+            ),
+            (
+                retired::TICKET_BY_PRIORITY.name(),
+                retired::name::TICKET_BY_PRIORITY,
+            ),
             (TICKET_BY_PRIORITY_ID.name(), name::TICKET_BY_PRIORITY_ID),
             (TICKET_BY_CUSTOMER.name(), name::TICKET_BY_CUSTOMER),
             (TICKET_BY_ASSIGNEE.name(), name::TICKET_BY_ASSIGNEE),

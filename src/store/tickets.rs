@@ -27,6 +27,7 @@ use std::collections::BTreeSet;
 use redb::{ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
+pub(super) use self::indexes::fill_status_first_indexes;
 use self::indexes::{Index, Snapshot, TRASH_BUCKET, bucket, entries, number_of, ticket_key};
 use super::Store;
 use super::access::{self, BadValue, Tx, versioned_v1};

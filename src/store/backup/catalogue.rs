@@ -94,24 +94,24 @@ pub const CATALOGUE: &[(&str, Table)] = &[
         Table::BytesUnit(tables::TICKET_BY_STATUS_PRIORITY),
     ),
     (
-        name::TICKET_BY_CREATED,
-        Table::BytesUnit(tables::TICKET_BY_CREATED),
+        name::TICKET_BY_STATUS_CREATED,
+        Table::BytesUnit(tables::TICKET_BY_STATUS_CREATED),
     ),
     (
-        name::TICKET_BY_UPDATED,
-        Table::BytesUnit(tables::TICKET_BY_UPDATED),
+        name::TICKET_BY_STATUS_UPDATED,
+        Table::BytesUnit(tables::TICKET_BY_STATUS_UPDATED),
     ),
     (
-        name::TICKET_BY_CUSTOMER_NAME,
-        Table::BytesUnit(tables::TICKET_BY_CUSTOMER_NAME),
+        name::TICKET_BY_STATUS_CUSTOMER_NAME,
+        Table::BytesUnit(tables::TICKET_BY_STATUS_CUSTOMER_NAME),
     ),
     (
         name::TICKET_BY_STATUS,
         Table::BytesUnit(tables::TICKET_BY_STATUS),
     ),
     (
-        name::TICKET_BY_PRIORITY,
-        Table::BytesUnit(tables::TICKET_BY_PRIORITY),
+        name::TICKET_BY_STATUS_RANK,
+        Table::BytesUnit(tables::TICKET_BY_STATUS_RANK),
     ),
     (
         name::TICKET_BY_PRIORITY_ID,
@@ -138,9 +138,35 @@ pub const CATALOGUE: &[(&str, Table)] = &[
     (name::OUTBOX, Table::BytesBytes(tables::OUTBOX)),
 ];
 
-/// Looks a table up by the name used in the archive.
+/// Tables that archives of older schema versions hold and the current schema does not:
+/// a restore writes them as they are, and the migration that retired them (run when the
+/// restored file is opened) reads and removes them. Never dumped.
+pub const RETIRED: &[(&str, Table)] = &[
+    (
+        tables::retired::name::TICKET_BY_CREATED,
+        Table::BytesUnit(tables::retired::TICKET_BY_CREATED),
+    ),
+    (
+        tables::retired::name::TICKET_BY_UPDATED,
+        Table::BytesUnit(tables::retired::TICKET_BY_UPDATED),
+    ),
+    (
+        tables::retired::name::TICKET_BY_CUSTOMER_NAME,
+        Table::BytesUnit(tables::retired::TICKET_BY_CUSTOMER_NAME),
+    ),
+    (
+        tables::retired::name::TICKET_BY_PRIORITY,
+        Table::BytesUnit(tables::retired::TICKET_BY_PRIORITY),
+    ),
+];
+
+/// Looks a table up by the name used in the archive, retired tables included.
 pub fn by_name(table: &str) -> Option<(&'static str, Table)> {
-    CATALOGUE.iter().copied().find(|(n, _)| *n == table)
+    CATALOGUE
+        .iter()
+        .chain(RETIRED)
+        .copied()
+        .find(|(n, _)| *n == table)
 }
 
 /// Tables present in the file that [`CATALOGUE`] does not know: a backup of such a file
@@ -149,7 +175,7 @@ pub fn unknown_tables(txn: &ReadTransaction) -> Result<Vec<String>, StoreError> 
     let mut unknown: Vec<String> = txn
         .list_tables()?
         .map(|t| t.name().to_owned())
-        .filter(|n| by_name(n).is_none())
+        .filter(|n| !CATALOGUE.iter().any(|(c, _)| c == n))
         .collect();
     unknown.extend(txn.list_multimap_tables()?.map(|t| t.name().to_owned()));
     Ok(unknown)

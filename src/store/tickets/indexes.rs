@@ -7,12 +7,15 @@
 //! entry set, and a consistency check can recompute every index from the records alone.
 
 use jiff::Timestamp;
+use redb::{ReadableTable, WriteTransaction};
 
+use super::decode_stored;
 use crate::domain::ids::TenantId;
 use crate::domain::ticket::{Status, Ticket};
 use crate::store::access::SetTable;
+use crate::store::error::StoreError;
 use crate::store::keys::{Key, KeyError};
-use crate::store::tables::{self, name};
+use crate::store::tables::{self, TICKETS, name};
 
 /// The counts bucket of trashed tickets; live tickets count under `Status::as_u8`.
 pub(super) const TRASH_BUCKET: u64 = 255;
@@ -138,11 +141,11 @@ impl<'a> KeyParts<'a> {
 pub(super) enum Index {
     StatusWait,
     StatusPriority,
-    Created,
-    Updated,
-    CustomerName,
+    StatusCreated,
+    StatusUpdated,
+    StatusCustomerName,
     Status,
-    Priority,
+    StatusRank,
     PriorityId,
     Customer,
     Assignee,
@@ -156,11 +159,11 @@ impl Index {
     pub(super) const ALL: [Index; INDEX_COUNT] = [
         Index::StatusWait,
         Index::StatusPriority,
-        Index::Created,
-        Index::Updated,
-        Index::CustomerName,
+        Index::StatusCreated,
+        Index::StatusUpdated,
+        Index::StatusCustomerName,
         Index::Status,
-        Index::Priority,
+        Index::StatusRank,
         Index::PriorityId,
         Index::Customer,
         Index::Assignee,
@@ -172,11 +175,11 @@ impl Index {
         match self {
             Index::StatusWait => tables::TICKET_BY_STATUS_WAIT,
             Index::StatusPriority => tables::TICKET_BY_STATUS_PRIORITY,
-            Index::Created => tables::TICKET_BY_CREATED,
-            Index::Updated => tables::TICKET_BY_UPDATED,
-            Index::CustomerName => tables::TICKET_BY_CUSTOMER_NAME,
+            Index::StatusCreated => tables::TICKET_BY_STATUS_CREATED,
+            Index::StatusUpdated => tables::TICKET_BY_STATUS_UPDATED,
+            Index::StatusCustomerName => tables::TICKET_BY_STATUS_CUSTOMER_NAME,
             Index::Status => tables::TICKET_BY_STATUS,
-            Index::Priority => tables::TICKET_BY_PRIORITY,
+            Index::StatusRank => tables::TICKET_BY_STATUS_RANK,
             Index::PriorityId => tables::TICKET_BY_PRIORITY_ID,
             Index::Customer => tables::TICKET_BY_CUSTOMER,
             Index::Assignee => tables::TICKET_BY_ASSIGNEE,
@@ -189,11 +192,11 @@ impl Index {
         match self {
             Index::StatusWait => name::TICKET_BY_STATUS_WAIT,
             Index::StatusPriority => name::TICKET_BY_STATUS_PRIORITY,
-            Index::Created => name::TICKET_BY_CREATED,
-            Index::Updated => name::TICKET_BY_UPDATED,
-            Index::CustomerName => name::TICKET_BY_CUSTOMER_NAME,
+            Index::StatusCreated => name::TICKET_BY_STATUS_CREATED,
+            Index::StatusUpdated => name::TICKET_BY_STATUS_UPDATED,
+            Index::StatusCustomerName => name::TICKET_BY_STATUS_CUSTOMER_NAME,
             Index::Status => name::TICKET_BY_STATUS,
-            Index::Priority => name::TICKET_BY_PRIORITY,
+            Index::StatusRank => name::TICKET_BY_STATUS_RANK,
             Index::PriorityId => name::TICKET_BY_PRIORITY_ID,
             Index::Customer => name::TICKET_BY_CUSTOMER,
             Index::Assignee => name::TICKET_BY_ASSIGNEE,
@@ -217,11 +220,11 @@ impl Index {
                 .u64(status_code(p.status))
                 .u64(u64::from(p.priority_rank))
                 .u64(time_key(p.waiting_since)),
-            Index::Created => k.u64(time_key(p.created_at)),
-            Index::Updated => k.u64(time_key(p.updated_at)),
-            Index::CustomerName => k.str(p.customer_name),
+            Index::StatusCreated => k.u64(status_code(p.status)).u64(time_key(p.created_at)),
+            Index::StatusUpdated => k.u64(status_code(p.status)).u64(time_key(p.updated_at)),
+            Index::StatusCustomerName => k.u64(status_code(p.status)).str(p.customer_name),
             Index::Status => k.u64(status_code(p.status)),
-            Index::Priority => k.u64(u64::from(p.priority_rank)),
+            Index::StatusRank => k.u64(status_code(p.status)).u64(u64::from(p.priority_rank)),
             Index::PriorityId => k.u64(id_or_zero(p.priority)),
             Index::Customer => k.u64(p.customer),
             Index::Assignee => k.u64(id_or_zero(p.assignee)),
@@ -231,6 +234,19 @@ impl Index {
         k.u64(p.number)
     }
 
+    /// The indexes keyed `(tenant, status, sort value, number)` that ticket management
+    /// lists in `(sort value, number)` order whatever the status, by merging the ranges of
+    /// the statuses it shows (see [`position_of`]).
+    pub(super) fn sorts_within_status(self) -> bool {
+        matches!(
+            self,
+            Index::StatusCreated
+                | Index::StatusUpdated
+                | Index::StatusCustomerName
+                | Index::StatusRank
+        )
+    }
+
     /// Whether a ticket in this trash state has an entry here: trashed tickets are only in
     /// the trash, live ones in every index but the trash.
     fn holds(self, trashed: bool) -> bool {
@@ -238,10 +254,71 @@ impl Index {
     }
 }
 
+/// Bytes of the tenant component every key starts with.
+const TENANT_BYTES: usize = 8;
+/// Bytes of the tenant and status components of a status-first key.
+const TENANT_STATUS_BYTES: usize = 16;
+
+/// The listing position of an entry of a status-first sort index: its key without the
+/// status, so that entries of every status compare in `(sort value, number)` order, and a
+/// cursor stays valid whichever statuses the next page walks.
+pub(super) fn position_of(key: &[u8]) -> Result<Vec<u8>, KeyError> {
+    let (Some(tenant), Some(rest)) = (key.get(..TENANT_BYTES), key.get(TENANT_STATUS_BYTES..))
+    else {
+        return Err(KeyError::Truncated);
+    };
+    let mut pos = Vec::with_capacity(key.len() - (TENANT_STATUS_BYTES - TENANT_BYTES));
+    pos.extend_from_slice(tenant);
+    pos.extend_from_slice(rest);
+    Ok(pos)
+}
+
+/// The bytes of a status-first key after the tenant and the status: how its position
+/// compares with others of the same tenant.
+pub(super) fn after_status(key: &[u8]) -> &[u8] {
+    key.get(TENANT_STATUS_BYTES..).unwrap_or_default()
+}
+
+/// The key a listing position has in the status range that `under` (a key or range
+/// bound starting with tenant and status) belongs to: the inverse of [`position_of`].
+pub(super) fn key_at(pos: &[u8], under: &[u8]) -> Result<Vec<u8>, KeyError> {
+    let (Some(prefix), Some(rest)) = (under.get(..TENANT_STATUS_BYTES), pos.get(TENANT_BYTES..))
+    else {
+        return Err(KeyError::Truncated);
+    };
+    let mut key = Vec::with_capacity(pos.len() + TENANT_STATUS_BYTES - TENANT_BYTES);
+    key.extend_from_slice(prefix);
+    key.extend_from_slice(rest);
+    Ok(key)
+}
+
 /// The entries of every index for a ticket (`None` = no entry), in [`Index::ALL`] order.
 pub(super) fn entries(t: &Ticket, s: &Snapshot) -> [Option<Vec<u8>>; INDEX_COUNT] {
     let trashed = t.deleted.is_some();
     Index::ALL.map(|i| i.holds(trashed).then(|| i.key(t, s).into_bytes()))
+}
+
+/// Fills the status-first sort indexes ([`Index::sorts_within_status`]) from the ticket
+/// records: the migration to schema 2. One index at a time, each sorted before it is
+/// inserted, so memory holds one index's keys and the B-tree is filled in key order.
+pub(in crate::store) fn fill_status_first_indexes(w: &WriteTransaction) -> Result<(), StoreError> {
+    let tickets = w.open_table(TICKETS)?;
+    for index in Index::ALL.into_iter().filter(|i| i.sorts_within_status()) {
+        let mut keys = Vec::new();
+        for entry in tickets.iter()? {
+            let (_, v) = entry?;
+            let s = decode_stored(v.value())?;
+            if index.holds(s.ticket.deleted.is_some()) {
+                keys.push(index.key(&s.ticket, &s.snapshot).into_bytes());
+            }
+        }
+        keys.sort_unstable();
+        let mut table = w.open_table(index.table())?;
+        for key in &keys {
+            table.insert(key.as_slice(), ())?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 mod list;
 mod perf;
+mod status_sorts;
 
 use std::collections::BTreeMap;
 
@@ -146,16 +147,22 @@ fn expected_live(t: &Ticket, rank: u32, name_key: &str) -> BTreeMap<&'static str
                 .u64(n),
         ),
         (
-            name::TICKET_BY_CREATED,
-            k().u64(time_key(t.created_at)).u64(n),
+            name::TICKET_BY_STATUS_CREATED,
+            k().u64(status).u64(time_key(t.created_at)).u64(n),
         ),
         (
-            name::TICKET_BY_UPDATED,
-            k().u64(time_key(t.updated_at)).u64(n),
+            name::TICKET_BY_STATUS_UPDATED,
+            k().u64(status).u64(time_key(t.updated_at)).u64(n),
         ),
-        (name::TICKET_BY_CUSTOMER_NAME, k().str(name_key).u64(n)),
+        (
+            name::TICKET_BY_STATUS_CUSTOMER_NAME,
+            k().u64(status).str(name_key).u64(n),
+        ),
         (name::TICKET_BY_STATUS, k().u64(status).u64(n)),
-        (name::TICKET_BY_PRIORITY, k().u64(rank).u64(n)),
+        (
+            name::TICKET_BY_STATUS_RANK,
+            k().u64(status).u64(rank).u64(n),
+        ),
         (
             name::TICKET_BY_PRIORITY_ID,
             k().u64(none0(t.priority.map(|p| p.0))).u64(n),

@@ -11,15 +11,15 @@ use super::*;
 
 /// What the model knows about a ticket: the ticket and the keys it was written with.
 #[derive(Debug, Clone)]
-struct Model {
-    ticket: Ticket,
-    rank: u32,
-    name: String,
+pub(super) struct Model {
+    pub(super) ticket: Ticket,
+    pub(super) rank: u32,
+    pub(super) name: String,
 }
 
-struct Data {
-    env: Env,
-    models: Vec<Model>,
+pub(super) struct Data {
+    pub(super) env: Env,
+    pub(super) models: Vec<Model>,
 }
 
 /// A small deterministic pseudo-random source (xorshift), so failures reproduce.
@@ -39,7 +39,7 @@ const RANKS: [u32; 4] = [0, 20, 10, 10];
 
 /// 70 tickets in tenant 1 (8 of them trashed) and 25 in tenant 2, sharing customers and
 /// account ids so that only the tenant tells them apart. One transaction, so it is quick.
-fn build() -> Data {
+pub(super) fn build() -> Data {
     let env = env();
     let mut rng = Rng(0x2545_F491_4F6C_DD1D);
     let mut drafts = Vec::new();
@@ -100,7 +100,7 @@ fn micros(t: Timestamp) -> i64 {
 }
 
 /// What `q` must list, in order, computed from the model alone.
-fn reference(models: &[Model], tenant: TenantId, q: &ListQuery) -> Vec<u64> {
+pub(super) fn reference(models: &[Model], tenant: TenantId, q: &ListQuery) -> Vec<u64> {
     let mut hits: Vec<&Model> = models
         .iter()
         .filter(|m| {
@@ -139,7 +139,7 @@ fn reference(models: &[Model], tenant: TenantId, q: &ListQuery) -> Vec<u64> {
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Limits {
+pub(super) enum Limits {
     Default,
     /// `in_memory = 0`: always walk an index.
     Walk,
@@ -160,7 +160,7 @@ fn list(env: &Env, tenant: TenantId, q: &ListQuery, limits: Limits) -> ListPage 
 }
 
 /// Follows `next` from the first page to the end; returns every number in page order.
-fn forward(env: &Env, tenant: TenantId, q: &ListQuery, limits: Limits) -> Vec<u64> {
+pub(super) fn forward(env: &Env, tenant: TenantId, q: &ListQuery, limits: Limits) -> Vec<u64> {
     let mut q = q.clone();
     q.cursor = None;
     let mut out = Vec::new();
@@ -186,7 +186,7 @@ fn forward(env: &Env, tenant: TenantId, q: &ListQuery, limits: Limits) -> Vec<u6
 
 /// Goes to the last page, then follows `prev` back to the first; checks that every page is
 /// an in-order run of `expected` and that the way back ends on the full first page.
-fn backward(env: &Env, tenant: TenantId, q: &ListQuery, expected: &[u64]) {
+pub(super) fn backward(env: &Env, tenant: TenantId, q: &ListQuery, expected: &[u64]) {
     let mut q = q.clone();
     q.cursor = None;
     let mut last = list(env, tenant, &q, Limits::Default);
@@ -372,7 +372,7 @@ fn queries() -> Vec<(&'static str, ListQuery)> {
     ]
 }
 
-const SORTS: [SortKey; 6] = [
+pub(super) const SORTS: [SortKey; 6] = [
     SortKey::Number,
     SortKey::Created,
     SortKey::Updated,
