@@ -13,6 +13,35 @@ use supportbox::config::Config;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `mi_option_purge_delay` in mimalloc 3's `mi_option_e` (include/mimalloc.h); the Rust
+/// bindings name only some options.
+#[cfg(feature = "mimalloc")]
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// How long mimalloc keeps freed pages before returning them to the system. Its default of
+/// one second kept RssAnon at about 290 MiB after a mixed load at a million tickets,
+/// against a live heap of 70 to 100 MiB: bursts come more often than that, so freed pages
+/// were reused by the next burst on another thread rather than returned. 10 ms (mimalloc
+/// 2's default) held the maximum at 170 MiB (DESIGN.md section 12 allows 200 MB) for a few
+/// percent of throughput (bench/README.md, "Memory").
+#[cfg(feature = "mimalloc")]
+const ALLOCATOR_PURGE_DELAY_MS: std::ffi::c_long = 10;
+
+#[cfg(feature = "mimalloc")]
+#[allow(unsafe_code)]
+fn configure_allocator() {
+    // An operator's own `MIMALLOC_PURGE_DELAY` wins.
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+        return;
+    }
+    // SAFETY: mi_option_set only stores an integer in mimalloc's option table; the option
+    // and the value are valid, and it runs once, before any other thread exists.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, ALLOCATOR_PURGE_DELAY_MS) }
+}
+
+#[cfg(not(feature = "mimalloc"))]
+fn configure_allocator() {}
+
 /// tokio's default is 512. Under creation load blocking reads pile up behind commits, and
 /// tokio starts a thread for every task that finds none idle: 128 clients grew the pool to
 /// about 120 threads, which then stay alive because the pool hands work to its threads in
@@ -22,6 +51,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const MAX_BLOCKING_THREADS: usize = 32;
 
 fn main() -> ExitCode {
+    configure_allocator();
     let cli = Cli::parse();
     let command = cli.command_or_serve();
     let args = match &command {

@@ -26,6 +26,12 @@ use crate::blobs::{BlobError, BlobStore};
 use crate::store::keys::{Key, KeyReader};
 use crate::store::{Store, StoreError, migrate, tables};
 
+/// Input per compression job. zstd's default for level 3 is 8 MiB, and its buffers for two
+/// workers then held about 67 MB while a scheduled snapshot ran, a third of the server's
+/// memory budget (DESIGN.md section 12); 1 MiB jobs hold a fraction of that and still keep
+/// every worker busy.
+const ZSTD_JOB_BYTES: u32 = 1 << 20;
+
 /// zstd level: level 3 compresses helpdesk text about 4:1 at several hundred MB/s per core.
 const ZSTD_LEVEL: i32 = 3;
 const COPY_BUF: usize = 256 * 1024;
@@ -104,6 +110,9 @@ impl Snapshot {
             // Compression on worker threads keeps it off the path that reads and hashes.
             encoder
                 .multithread(workers as u32)
+                .map_err(BackupError::Output)?;
+            encoder
+                .set_parameter(zstd::stream::raw::CParameter::JobSize(ZSTD_JOB_BYTES))
                 .map_err(BackupError::Output)?;
         }
         let mut tar = tar::Builder::new(encoder);
