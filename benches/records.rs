@@ -10,9 +10,11 @@ use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::Timestamp;
+use redb::ReadableTable;
 use supportbox::domain::ids::{AccountId, TenantId};
 use supportbox::domain::ticket::{Message, Status, Ticket, Visibility};
 use supportbox::service::admin::create_tenant_in;
+use supportbox::store::access::Tx;
 use supportbox::store::keys::Key;
 use supportbox::store::tables::TICKETS;
 use supportbox::store::tickets::{
@@ -106,7 +108,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("ticket lookup only (redb get)", |b| {
         b.iter(|| {
             store.read_blocking(|r| {
-                let table = r.open_table(TICKETS)?;
+                let table = r.table(TICKETS)?;
                 let key = Key::tenant(tenant.0).u64(next());
                 Ok(table.get(key.as_bytes())?.map(|v| v.value().len()))
             })

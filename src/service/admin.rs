@@ -1,7 +1,7 @@
 //! The operator's work: tenants, licence limits, instance settings.
 
+use crate::store::WriteTx;
 use jiff::Timestamp;
-use redb::WriteTransaction;
 
 use super::audit::{self, Entry};
 use super::{Checks, ServiceError, ServiceResult, Services};
@@ -24,7 +24,7 @@ const DEFAULT_PRIORITIES: [(&str, &str, u32, Option<u32>); 4] = [
 
 /// Creates a tenant with its default priorities, inside the caller's transaction.
 pub fn create_tenant_in(
-    w: &WriteTransaction,
+    w: &WriteTx,
     slug: &str,
     name: &str,
     licence_limit: u32,

@@ -1,8 +1,8 @@
 //! The audit log: who did what, when, from where. Entries are written in the same
 //! transaction as the change they describe, so the log never disagrees with the data.
 
+use crate::store::WriteTx;
 use jiff::Timestamp;
-use redb::WriteTransaction;
 
 use super::{ServiceError, ServiceResult, Services};
 use crate::domain::caller::{Caller, Identity};
@@ -49,7 +49,7 @@ impl Entry {
     }
 }
 
-pub fn append(w: &WriteTransaction, entry: &Entry, at: Timestamp) -> Result<u64, StoreError> {
+pub fn append(w: &WriteTx, entry: &Entry, at: Timestamp) -> Result<u64, StoreError> {
     store_audit::append_audit(
         w,
         &AuditEvent {

@@ -562,7 +562,7 @@ fn hist(tenant: TenantId, at: Timestamp, actor: AccountId, change: Change) -> Hi
 }
 
 fn write_ticket(
-    w: &redb::WriteTransaction,
+    w: &crate::store::WriteTx,
     tenant: TenantId,
     t: &DemoTicket,
 ) -> Result<(), StoreError> {

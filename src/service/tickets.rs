@@ -2,8 +2,8 @@
 //! one write transaction that updates the record, its indexes and counts, the history
 //! and the search outbox together.
 
+use crate::store::WriteTx;
 use jiff::Timestamp;
-use redb::WriteTransaction;
 
 use super::admin::not_found;
 use super::{Checks, ServiceResult, Services};
@@ -479,7 +479,7 @@ enum Applied {
 }
 
 fn history(
-    w: &WriteTransaction,
+    w: &WriteTx,
     ticket: &Ticket,
     seq: u32,
     at: Timestamp,
@@ -501,7 +501,7 @@ fn history(
 }
 
 fn apply(
-    w: &WriteTransaction,
+    w: &WriteTx,
     caller: &Caller,
     number: u64,
     command: &Command,

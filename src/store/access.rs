@@ -7,8 +7,9 @@
 //! Timestamps are stored as `i128` nanoseconds since the Unix epoch: the exact value of a
 //! `jiff::Timestamp`, so a record reads back equal to what was written.
 
+use crate::store::{ReadTx, WriteTx};
 use jiff::Timestamp;
-use redb::{ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 
 use super::error::StoreError;
@@ -16,7 +17,7 @@ use super::keys::{Key, KeyReader};
 use super::record::{self, Versioned};
 use crate::domain::role::Role;
 
-/// A transaction that tables can be read from: [`ReadTransaction`] or [`WriteTransaction`].
+/// A transaction that tables can be read from: [`ReadTx`] or [`WriteTx`].
 ///
 /// Inside a write transaction a table can be open only once at a time, so a write function
 /// must not hold a table open while calling a read function on the same table.
@@ -27,7 +28,7 @@ pub trait Tx {
     ) -> Result<impl ReadableTable<K, V> + '_, StoreError>;
 }
 
-impl Tx for ReadTransaction {
+impl Tx for ReadTx {
     fn table<K: redb::Key + 'static, V: redb::Value + 'static>(
         &self,
         def: TableDefinition<'static, K, V>,
@@ -36,7 +37,7 @@ impl Tx for ReadTransaction {
     }
 }
 
-impl Tx for WriteTransaction {
+impl Tx for WriteTx {
     fn table<K: redb::Key + 'static, V: redb::Value + 'static>(
         &self,
         def: TableDefinition<'static, K, V>,
@@ -146,7 +147,7 @@ where
 
 /// Encodes `current` as the newest variant and stores it under `key`.
 pub(crate) fn put_record<R: Versioned>(
-    w: &WriteTransaction,
+    w: &WriteTx,
     def: RecordTable,
     table: &'static str,
     key: &Key,

@@ -1,7 +1,8 @@
 //! Accounts (instance-wide identities with unique emails) and their tenant memberships.
 
+use crate::store::WriteTx;
 use jiff::Timestamp;
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
 use super::Store;
@@ -171,11 +172,7 @@ fn by_account_key(account: AccountId) -> Key {
 }
 
 /// Creates an account with the next free id; `Conflict("email")` when the email is taken.
-pub fn create_account(
-    w: &WriteTransaction,
-    new: NewAccount,
-    now: Timestamp,
-) -> Result<Account, StoreError> {
+pub fn create_account(w: &WriteTx, new: NewAccount, now: Timestamp) -> Result<Account, StoreError> {
     if email_owner(w, &new.email)?.is_some() {
         return Err(StoreError::Conflict("email".into()));
     }
@@ -198,7 +195,7 @@ pub fn create_account(
 
 /// Overwrites an existing account. A changed email must be free (`Conflict("email")`); the
 /// old one is released.
-pub fn put_account(w: &WriteTransaction, account: &Account) -> Result<(), StoreError> {
+pub fn put_account(w: &WriteTx, account: &Account) -> Result<(), StoreError> {
     let old = get_account(w, account.id)?.ok_or(StoreError::NotFound)?;
     let (old_key, new_key) = (email_key(&old.email), email_key(&account.email));
     if old_key != new_key {
@@ -242,7 +239,7 @@ fn email_owner(r: &impl Tx, email: &str) -> Result<Option<AccountId>, StoreError
     Ok(owner)
 }
 
-fn write(w: &WriteTransaction, account: &Account) -> Result<(), StoreError> {
+fn write(w: &WriteTx, account: &Account) -> Result<(), StoreError> {
     let k = key(account.id);
     {
         let mut operators = w.open_table(OPERATOR_ACCOUNTS)?;
@@ -256,7 +253,7 @@ fn write(w: &WriteTransaction, account: &Account) -> Result<(), StoreError> {
 }
 
 /// Creates or overwrites the membership of `account` in `tenant`; both must exist.
-pub fn put_membership(w: &WriteTransaction, membership: &Membership) -> Result<(), StoreError> {
+pub fn put_membership(w: &WriteTx, membership: &Membership) -> Result<(), StoreError> {
     if get_tenant(w, membership.tenant)?.is_none() || get_account(w, membership.account)?.is_none()
     {
         return Err(StoreError::NotFound);

@@ -4,9 +4,10 @@
 //! range scans. Filters by kind or actor scan their own index tables, so a rare kind is found
 //! without reading the many sign-ins around it.
 
+use crate::store::WriteTx;
 use std::ops::Bound;
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
 use super::Store;
@@ -163,7 +164,7 @@ fn actor_prefix(tenant: TenantId, actor: AccountId) -> Key {
 }
 
 /// Appends `event` to its tenant's log, ignoring `event.seq`; returns the seq it was given.
-pub fn append_audit(w: &WriteTransaction, event: &AuditEvent) -> Result<u64, StoreError> {
+pub fn append_audit(w: &WriteTx, event: &AuditEvent) -> Result<u64, StoreError> {
     let seq = Store::next_id(w, &sequence(event.tenant))?;
     let event = AuditEvent {
         seq,

@@ -1,6 +1,7 @@
 //! Per-tenant catalogues that tickets refer to: priorities and topics.
 
-use redb::WriteTransaction;
+use crate::store::WriteTx;
+
 use serde::{Deserialize, Serialize};
 
 use super::Store;
@@ -119,13 +120,13 @@ fn topic_key(tenant: TenantId, id: TopicId) -> Key {
     Key::tenant(tenant.0).u64(id.0)
 }
 
-fn require_tenant(w: &WriteTransaction, tenant: TenantId) -> Result<(), StoreError> {
+fn require_tenant(w: &WriteTx, tenant: TenantId) -> Result<(), StoreError> {
     get_tenant(w, tenant)?.map(drop).ok_or(StoreError::NotFound)
 }
 
 /// Creates a priority in an existing tenant.
 pub fn create_priority(
-    w: &WriteTransaction,
+    w: &WriteTx,
     tenant: TenantId,
     name: &str,
     colour: &str,
@@ -147,7 +148,7 @@ pub fn create_priority(
 
 /// Overwrites an existing priority (`NotFound` otherwise, so a stale form cannot bring back
 /// a deleted one).
-pub fn put_priority(w: &WriteTransaction, priority: &Priority) -> Result<(), StoreError> {
+pub fn put_priority(w: &WriteTx, priority: &Priority) -> Result<(), StoreError> {
     get_priority(w, priority.tenant, priority.id)?.ok_or(StoreError::NotFound)?;
     write_priority(w, priority)
 }
@@ -178,11 +179,7 @@ pub fn list_priorities(r: &impl Tx, tenant: TenantId) -> Result<Vec<Priority>, S
 }
 
 /// Removes a priority; `NotFound` if it does not exist.
-pub fn delete_priority(
-    w: &WriteTransaction,
-    tenant: TenantId,
-    id: PriorityId,
-) -> Result<(), StoreError> {
+pub fn delete_priority(w: &WriteTx, tenant: TenantId, id: PriorityId) -> Result<(), StoreError> {
     let removed = w
         .open_table(PRIORITIES)?
         .remove(priority_key(tenant, id).as_bytes())?
@@ -194,7 +191,7 @@ pub fn delete_priority(
     }
 }
 
-fn write_priority(w: &WriteTransaction, p: &Priority) -> Result<(), StoreError> {
+fn write_priority(w: &WriteTx, p: &Priority) -> Result<(), StoreError> {
     access::put_record::<PriorityRecord>(
         w,
         PRIORITIES,
@@ -206,7 +203,7 @@ fn write_priority(w: &WriteTransaction, p: &Priority) -> Result<(), StoreError> 
 
 /// Creates an active topic in an existing tenant.
 pub fn create_topic(
-    w: &WriteTransaction,
+    w: &WriteTx,
     tenant: TenantId,
     name: &str,
     description: &str,
@@ -225,7 +222,7 @@ pub fn create_topic(
 }
 
 /// Overwrites an existing topic (rename, deactivate, mark deleted); `NotFound` otherwise.
-pub fn put_topic(w: &WriteTransaction, topic: &Topic) -> Result<(), StoreError> {
+pub fn put_topic(w: &WriteTx, topic: &Topic) -> Result<(), StoreError> {
     get_topic(w, topic.tenant, topic.id)?.ok_or(StoreError::NotFound)?;
     write_topic(w, topic)
 }
@@ -246,7 +243,7 @@ pub fn list_topics(r: &impl Tx, tenant: TenantId) -> Result<Vec<Topic>, StoreErr
     Ok(list)
 }
 
-fn write_topic(w: &WriteTransaction, t: &Topic) -> Result<(), StoreError> {
+fn write_topic(w: &WriteTx, t: &Topic) -> Result<(), StoreError> {
     access::put_record::<TopicRecord>(
         w,
         TOPICS,

@@ -5,8 +5,9 @@
 mod activity;
 mod catalogues;
 
+use crate::store::{ReadTx, WriteTx};
 use jiff::Timestamp;
-use redb::{ReadTransaction, TableHandle, WriteTransaction};
+use redb::TableHandle;
 
 use super::access::RecordTable;
 use super::accounts::{self, NewAccount};
@@ -32,15 +33,12 @@ pub(super) fn at(second: i64) -> Timestamp {
 
 pub(super) fn write<R: Send + 'static>(
     store: &Store,
-    f: impl FnMut(&WriteTransaction) -> Result<R, StoreError> + Send + 'static,
+    f: impl FnMut(&WriteTx) -> Result<R, StoreError> + Send + 'static,
 ) -> Result<R, StoreError> {
     store.write_blocking(f)
 }
 
-pub(super) fn read<R>(
-    store: &Store,
-    f: impl FnOnce(&ReadTransaction) -> Result<R, StoreError>,
-) -> R {
+pub(super) fn read<R>(store: &Store, f: impl FnOnce(&ReadTx) -> Result<R, StoreError>) -> R {
     store.read_blocking(f).unwrap()
 }
 
@@ -447,7 +445,10 @@ fn entity_table_names_match_their_definitions() {
     // Every one of them exists in a fresh file.
     let (_dir, store) = open();
     let existing: Vec<String> = read(&store, |r| {
-        Ok(r.list_tables()?.map(|t| t.name().to_owned()).collect())
+        Ok(r.raw()
+            .list_tables()?
+            .map(|t| t.name().to_owned())
+            .collect())
     });
     for n in names {
         assert!(

@@ -1,7 +1,8 @@
 //! Invitations to join a tenant. Stored under their tenant; the link a person follows carries
 //! only the secret, so an index maps its hash back to the tenant.
 
-use redb::{ReadableTable, WriteTransaction};
+use crate::store::WriteTx;
+use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
 use super::access::{self, BadValue, RoleV1, Tx, dangling, versioned_v1};
@@ -74,7 +75,7 @@ fn hash_key(token_hash: &[u8; 32]) -> Key {
 /// Creates or overwrites an invitation of an existing tenant. `Conflict("invitation")` if the
 /// hash already belongs to another tenant's invitation, which only a broken random source
 /// could cause.
-pub fn put_invitation(w: &WriteTransaction, invitation: &Invitation) -> Result<(), StoreError> {
+pub fn put_invitation(w: &WriteTx, invitation: &Invitation) -> Result<(), StoreError> {
     get_tenant(w, invitation.tenant)?.ok_or(StoreError::NotFound)?;
     let hash = &invitation.token_hash;
     if tenant_of(w, hash)?.is_some_and(|t| t != invitation.tenant) {
@@ -126,7 +127,7 @@ pub fn invitations_of_tenant(r: &impl Tx, tenant: TenantId) -> Result<Vec<Invita
 }
 
 /// Withdraws an invitation; returns whether it existed.
-pub fn delete_invitation(w: &WriteTransaction, token_hash: &[u8; 32]) -> Result<bool, StoreError> {
+pub fn delete_invitation(w: &WriteTx, token_hash: &[u8; 32]) -> Result<bool, StoreError> {
     let Some(tenant) = tenant_of(w, token_hash)? else {
         return Ok(false);
     };

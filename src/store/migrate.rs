@@ -12,7 +12,9 @@
 //!
 //! To change the schema, append a [`Migration`] with the next `to`; never edit a released step.
 
-use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableHandle, WriteTransaction};
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableHandle};
+
+use super::WriteTx;
 
 use super::error::StoreError;
 use super::record::{self, InstanceMetaRecord, InstanceMetaV1};
@@ -27,7 +29,7 @@ pub const INSTANCE_KEY: &str = "instance";
 pub struct Migration {
     pub to: u32,
     pub name: &'static str,
-    pub apply: fn(&WriteTransaction) -> Result<(), StoreError>,
+    pub apply: fn(&WriteTx) -> Result<(), StoreError>,
 }
 
 /// Every schema change ever made, oldest first; `to` counts up from 1 without gaps.
@@ -50,7 +52,7 @@ pub const SCHEMA_VERSION: u32 = match MIGRATIONS.last() {
     None => 0,
 };
 
-fn v1_create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
+fn v1_create_tables(txn: &WriteTx) -> Result<(), StoreError> {
     // Opening a table in a write transaction creates it.
     txn.open_table(META)?;
     txn.open_table(SEQUENCES)?;
@@ -60,7 +62,7 @@ fn v1_create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
 
 /// Part of v1 (nothing had shipped when they were added), so every file has them and readers
 /// can treat a missing table as damage rather than as "empty".
-fn v1_create_entity_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
+fn v1_create_entity_tables(txn: &WriteTx) -> Result<(), StoreError> {
     use tables::*;
     for records in [
         TENANTS,
@@ -94,7 +96,7 @@ fn v1_create_entity_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
 }
 
 /// Part of v1 like the entity tables: nothing had shipped when tickets were added.
-fn v1_create_ticket_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
+fn v1_create_ticket_tables(txn: &WriteTx) -> Result<(), StoreError> {
     use tables::*;
     for records in [TICKETS, TICKET_MESSAGES, TICKET_HISTORY, OUTBOX] {
         txn.open_table(records)?;
@@ -125,7 +127,7 @@ fn v1_create_ticket_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
 /// ones, filled from the ticket records, so that a status filter sorted by another column
 /// is one range read instead of a walk past every ticket of the other statuses. The
 /// number of index tables stays the same, so a ticket write touches no more B-trees.
-fn v2_status_first_sort_indexes(txn: &WriteTransaction) -> Result<(), StoreError> {
+fn v2_status_first_sort_indexes(txn: &WriteTx) -> Result<(), StoreError> {
     super::tickets::fill_status_first_indexes(txn)?;
     for old in [
         tables::retired::TICKET_BY_CREATED,
@@ -133,7 +135,7 @@ fn v2_status_first_sort_indexes(txn: &WriteTransaction) -> Result<(), StoreError
         tables::retired::TICKET_BY_CUSTOMER_NAME,
         tables::retired::TICKET_BY_PRIORITY,
     ] {
-        txn.delete_table(old)?;
+        txn.raw().delete_table(old)?;
     }
     Ok(())
 }
@@ -166,6 +168,7 @@ fn prepare_with(db: &Database, init: &InitInfo, ladder: &[Migration]) -> Result<
 
     let mut txn = db.begin_write()?;
     txn.set_durability(Durability::Immediate)?;
+    let txn = WriteTx::new(txn);
     for step in ladder.iter().filter(|m| m.to > found) {
         tracing::info!(to = step.to, name = step.name, "migrating database schema");
         (step.apply)(&txn)?;
@@ -181,7 +184,7 @@ fn prepare_with(db: &Database, init: &InitInfo, ladder: &[Migration]) -> Result<
         txn.open_table(META)?
             .insert(INSTANCE_KEY, bytes.as_slice())?;
     }
-    txn.commit()?;
+    txn.into_inner().commit()?;
     Ok(newest)
 }
 
@@ -220,7 +223,7 @@ pub fn read_schema_version(
 }
 
 /// Overwrites the schema-version row; only the ladder (and tests faking other versions) do this.
-pub(crate) fn write_schema_version(txn: &WriteTransaction, version: u32) -> Result<(), StoreError> {
+pub(crate) fn write_schema_version(txn: &WriteTx, version: u32) -> Result<(), StoreError> {
     txn.open_table(META)?
         .insert(SCHEMA_VERSION_KEY, version.to_be_bytes().as_slice())?;
     Ok(())
@@ -286,14 +289,14 @@ mod tests {
 
     const EXTRA: TableDefinition<&str, u64> = TableDefinition::new("extra");
 
-    fn v2_add_row(txn: &WriteTransaction) -> Result<(), StoreError> {
+    fn v2_add_row(txn: &WriteTx) -> Result<(), StoreError> {
         // Runs after v1 in the same transaction, so it sees v1's tables.
         txn.open_table(SEQUENCES)?.get("nothing")?;
         txn.open_table(EXTRA)?.insert("v2", 2)?;
         Ok(())
     }
 
-    fn v3_fail(_: &WriteTransaction) -> Result<(), StoreError> {
+    fn v3_fail(_: &WriteTx) -> Result<(), StoreError> {
         Err(StoreError::Internal("step 3 fails".into()))
     }
 
@@ -357,9 +360,9 @@ mod tests {
     fn newer_file_is_refused_and_untouched() {
         let (_dir, db) = db();
         prepare(&db, &INIT).unwrap();
-        let txn = db.begin_write().unwrap();
+        let txn = WriteTx::new(db.begin_write().unwrap());
         write_schema_version(&txn, SCHEMA_VERSION + 6).unwrap();
-        txn.commit().unwrap();
+        txn.into_inner().commit().unwrap();
         let err = prepare(&db, &INIT).unwrap_err();
         assert!(matches!(
             err,

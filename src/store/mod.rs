@@ -24,6 +24,7 @@ pub mod tables;
 pub mod tenants;
 pub mod tickets;
 pub mod tokens;
+mod txn;
 mod writer;
 
 use std::fs::{self, File, OpenOptions};
@@ -32,15 +33,13 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-use redb::{
-    Database, DatabaseError, ReadTransaction, ReadableDatabase, ReadableTable, StorageError,
-    WriteTransaction,
-};
+use redb::{Database, DatabaseError, ReadableDatabase, ReadableTable, StorageError};
 
 use crate::clock::{Clock, SystemClock};
 
 pub use error::StoreError;
 pub use migrate::SCHEMA_VERSION;
+pub use txn::{ReadTx, WriteTx};
 use writer::Writer;
 
 /// Handle to the open database. Cheap to clone; the file closes when the last clone drops.
@@ -127,7 +126,7 @@ impl Store {
     /// re-run without that one), so it must not have effects outside the transaction.
     pub async fn write<R: Send + 'static>(
         &self,
-        cmd: impl FnMut(&WriteTransaction) -> Result<R, StoreError> + Send + 'static,
+        cmd: impl FnMut(&WriteTx) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
         let open = self.current();
         open.writer.write(cmd).await
@@ -137,7 +136,7 @@ impl Store {
     /// async code: it blocks the thread and tokio panics if that thread drives a runtime.
     pub fn write_blocking<R: Send + 'static>(
         &self,
-        cmd: impl FnMut(&WriteTransaction) -> Result<R, StoreError> + Send + 'static,
+        cmd: impl FnMut(&WriteTx) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
         self.current().writer.write_blocking(cmd)
     }
@@ -145,7 +144,7 @@ impl Store {
     /// Runs `f` on a fresh read snapshot on the blocking pool.
     pub async fn read<R: Send + 'static>(
         &self,
-        f: impl FnOnce(&ReadTransaction) -> Result<R, StoreError> + Send + 'static,
+        f: impl FnOnce(&ReadTx) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
         let store = self.clone();
         tokio::task::spawn_blocking(move || store.read_blocking(f))
@@ -156,9 +155,9 @@ impl Store {
     /// Runs `f` on a fresh read snapshot on the current thread.
     pub fn read_blocking<R>(
         &self,
-        f: impl FnOnce(&ReadTransaction) -> Result<R, StoreError>,
+        f: impl FnOnce(&ReadTx) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        let txn = self.current().db.begin_read()?;
+        let txn = ReadTx::new(self.current().db.begin_read()?);
         f(&txn)
     }
 
@@ -188,7 +187,7 @@ impl Store {
 
     /// Issues the next id of `sequence` (the first is 1) inside the caller's transaction, so
     /// the id is only consumed if that transaction commits.
-    pub fn next_id(txn: &WriteTransaction, sequence: &str) -> Result<u64, StoreError> {
+    pub fn next_id(txn: &WriteTx, sequence: &str) -> Result<u64, StoreError> {
         let mut table = txn.open_table(tables::SEQUENCES)?;
         let last = table.get(sequence)?.map_or(0, |v| v.value());
         let next = last

@@ -3,8 +3,9 @@
 //! "Last seen" is not written per request: the service keeps it in memory and hands it to
 //! [`touch_sessions`] in one batch about once a minute (DESIGN §7).
 
+use crate::store::WriteTx;
 use jiff::Timestamp;
-use redb::WriteTransaction;
+
 use serde::{Deserialize, Serialize};
 
 use super::access::{self, BadValue, Tx, dangling, versioned_v1};
@@ -70,7 +71,7 @@ fn by_account_key(account: AccountId, id_hash: &[u8; 32]) -> Key {
 }
 
 /// Creates or overwrites a session.
-pub fn put_session(w: &WriteTransaction, session: &Session) -> Result<(), StoreError> {
+pub fn put_session(w: &WriteTx, session: &Session) -> Result<(), StoreError> {
     if let Some(old) = get_session(w, &session.id_hash)?
         && old.account != session.account
     {
@@ -89,7 +90,7 @@ pub fn get_session(r: &impl Tx, id_hash: &[u8; 32]) -> Result<Option<Session>, S
 }
 
 /// Ends one session; returns whether it existed.
-pub fn delete_session(w: &WriteTransaction, id_hash: &[u8; 32]) -> Result<bool, StoreError> {
+pub fn delete_session(w: &WriteTx, id_hash: &[u8; 32]) -> Result<bool, StoreError> {
     let Some(old) = get_session(w, id_hash)? else {
         return Ok(false);
     };
@@ -111,10 +112,7 @@ pub fn sessions_of_account(r: &impl Tx, account: AccountId) -> Result<Vec<Sessio
 }
 
 /// Ends every session of an account; returns how many there were.
-pub fn delete_sessions_of_account(
-    w: &WriteTransaction,
-    account: AccountId,
-) -> Result<usize, StoreError> {
+pub fn delete_sessions_of_account(w: &WriteTx, account: AccountId) -> Result<usize, StoreError> {
     let prefix = Key::tenant(INSTANCE).u64(account.0);
     let doomed = access::set_keys(w, SESSION_BY_ACCOUNT, &prefix)?
         .iter()
@@ -130,7 +128,7 @@ pub fn delete_sessions_of_account(
 /// Sessions ended since the batch was collected are skipped rather than brought back, and a
 /// "last seen" older than the stored one is ignored, so a late batch cannot move time back.
 pub fn touch_sessions(
-    w: &WriteTransaction,
+    w: &WriteTx,
     batch: &[([u8; 32], Timestamp, Option<TenantId>)],
 ) -> Result<usize, StoreError> {
     let mut touched = 0;
@@ -152,7 +150,7 @@ pub fn touch_sessions(
 /// Ends sessions idle since before `idle_before` or started before `created_before`; returns
 /// how many.
 pub fn delete_expired_sessions(
-    w: &WriteTransaction,
+    w: &WriteTx,
     idle_before: Timestamp,
     created_before: Timestamp,
 ) -> Result<usize, StoreError> {
@@ -171,7 +169,7 @@ pub fn delete_expired_sessions(
     Ok(doomed.len())
 }
 
-fn remove(w: &WriteTransaction, sessions: &[([u8; 32], AccountId)]) -> Result<(), StoreError> {
+fn remove(w: &WriteTx, sessions: &[([u8; 32], AccountId)]) -> Result<(), StoreError> {
     let mut records = w.open_table(SESSIONS)?;
     let mut index = w.open_table(SESSION_BY_ACCOUNT)?;
     for (hash, account) in sessions {
@@ -191,7 +189,7 @@ fn hash_of_index_key(k: &[u8]) -> Result<[u8; 32], StoreError> {
     Ok(hash)
 }
 
-fn write(w: &WriteTransaction, session: &Session) -> Result<(), StoreError> {
+fn write(w: &WriteTx, session: &Session) -> Result<(), StoreError> {
     access::put_record::<SessionRecord>(
         w,
         SESSIONS,

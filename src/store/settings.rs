@@ -1,6 +1,7 @@
 //! Instance-wide settings the operator can change.
 
-use redb::WriteTransaction;
+use crate::store::WriteTx;
+
 use serde::{Deserialize, Serialize};
 
 use super::access::{self, BadValue, Tx, versioned_v1};
@@ -61,10 +62,7 @@ pub fn get_instance_settings(r: &impl Tx) -> Result<InstanceSettings, StoreError
     Ok(stored.unwrap_or_default())
 }
 
-pub fn put_instance_settings(
-    w: &WriteTransaction,
-    settings: &InstanceSettings,
-) -> Result<(), StoreError> {
+pub fn put_instance_settings(w: &WriteTx, settings: &InstanceSettings) -> Result<(), StoreError> {
     access::put_record::<InstanceSettingsRecord>(
         w,
         SETTINGS,

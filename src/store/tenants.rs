@@ -1,7 +1,8 @@
 //! Tenants and their unique slugs.
 
+use crate::store::WriteTx;
 use jiff::Timestamp;
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
 use super::Store;
@@ -69,7 +70,7 @@ fn slug_key(slug: &str) -> Key {
 
 /// Creates a tenant with the next free id (the first is 1; 0 is the instance).
 pub fn create_tenant(
-    w: &WriteTransaction,
+    w: &WriteTx,
     slug: &str,
     name: &str,
     licence_limit: u32,
@@ -94,7 +95,7 @@ pub fn create_tenant(
 
 /// Overwrites an existing tenant (rename, new slug, suspend, licence). A new slug must be
 /// free (`Conflict("slug")`); the old one is released.
-pub fn put_tenant(w: &WriteTransaction, tenant: &Tenant) -> Result<(), StoreError> {
+pub fn put_tenant(w: &WriteTx, tenant: &Tenant) -> Result<(), StoreError> {
     let old = get_tenant(w, tenant.id)?.ok_or(StoreError::NotFound)?;
     if old.slug != tenant.slug {
         if slug_owner(w, &tenant.slug)?.is_some_and(|owner| owner != tenant.id) {
@@ -153,6 +154,6 @@ fn slug_owner(r: &impl Tx, slug: &str) -> Result<Option<TenantId>, StoreError> {
     Ok(owner)
 }
 
-fn write(w: &WriteTransaction, tenant: &Tenant) -> Result<(), StoreError> {
+fn write(w: &WriteTx, tenant: &Tenant) -> Result<(), StoreError> {
     access::put_record::<TenantRecord>(w, TENANTS, name::TENANTS, &key(tenant.id), tenant.into())
 }

@@ -1,5 +1,6 @@
 //! Tests of `Store` as a whole: opening, refusing, group commit and durability.
 
+use crate::store::WriteTx;
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -26,7 +27,7 @@ fn get_value(store: &Store, key: u64) -> Option<u64> {
         .unwrap()
 }
 
-fn put(key: u64, value: u64) -> impl FnMut(&WriteTransaction) -> Result<(), StoreError> {
+fn put(key: u64, value: u64) -> impl FnMut(&WriteTx) -> Result<(), StoreError> {
     move |txn| {
         txn.open_table(VALUES)?.insert(key, value)?;
         Ok(())

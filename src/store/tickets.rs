@@ -22,9 +22,10 @@ mod outbox;
 #[cfg(test)]
 mod tests;
 
+use crate::store::WriteTx;
 use std::collections::BTreeSet;
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
 pub(super) use self::indexes::fill_status_first_indexes;
@@ -218,7 +219,7 @@ fn decode_stored(bytes: &[u8]) -> Result<Stored, StoreError> {
 }
 
 /// `NotFound` unless the ticket exists (in the trash or not); reads the key only.
-fn require_ticket(w: &WriteTransaction, tenant: TenantId, number: u64) -> Result<(), StoreError> {
+fn require_ticket(w: &WriteTx, tenant: TenantId, number: u64) -> Result<(), StoreError> {
     let exists = w
         .open_table(TICKETS)?
         .get(ticket_key(tenant, number).as_bytes())?
@@ -230,7 +231,7 @@ fn require_ticket(w: &WriteTransaction, tenant: TenantId, number: u64) -> Result
     }
 }
 
-fn write_record(w: &WriteTransaction, t: &Ticket, s: &Snapshot) -> Result<(), StoreError> {
+fn write_record(w: &WriteTx, t: &Ticket, s: &Snapshot) -> Result<(), StoreError> {
     access::put_record::<TicketRecord>(
         w,
         TICKETS,
@@ -243,7 +244,7 @@ fn write_record(w: &WriteTransaction, t: &Ticket, s: &Snapshot) -> Result<(), St
 /// Moves the index entries from what `before` had to what `after` has, touching only the
 /// tables whose entry changed.
 fn update_indexes(
-    w: &WriteTransaction,
+    w: &WriteTx,
     before: Option<(&Ticket, &Snapshot)>,
     after: Option<(&Ticket, &Snapshot)>,
 ) -> Result<(), StoreError> {
@@ -273,7 +274,7 @@ fn count_key(tenant: TenantId, bucket: u64) -> Key {
 
 /// Moves one ticket from count bucket `from` to `to` (`None` = not counted).
 fn move_count(
-    w: &WriteTransaction,
+    w: &WriteTx,
     tenant: TenantId,
     from: Option<u64>,
     to: Option<u64>,
@@ -318,7 +319,7 @@ fn outbox_op(t: &Ticket) -> OutboxOp {
 /// the first entries of its thread (their ticket number and seq are filled in). One write
 /// for what a creation always stores, and one notice to the search indexer.
 pub fn create_ticket_with_thread(
-    w: &WriteTransaction,
+    w: &WriteTx,
     ticket: &Ticket,
     keys: &TicketIndexKeys,
     message: &Message,
@@ -342,7 +343,7 @@ pub fn create_ticket_with_thread(
 /// Creates a ticket with the tenant's next number (the first is 1), ignoring
 /// `ticket.number`. `NotFound` if the tenant does not exist.
 pub fn create_ticket(
-    w: &WriteTransaction,
+    w: &WriteTx,
     ticket: &Ticket,
     keys: &TicketIndexKeys,
 ) -> Result<Ticket, StoreError> {
@@ -371,7 +372,7 @@ pub fn create_ticket(
 /// entries whose key changed, the counts, and tells the search indexer (`Delete` when the
 /// ticket is in the trash afterwards, `Upsert` otherwise).
 pub fn put_ticket(
-    w: &WriteTransaction,
+    w: &WriteTx,
     before: &Ticket,
     after: &Ticket,
     keys: &TicketIndexKeys,
@@ -412,7 +413,7 @@ pub fn put_ticket(
 /// touching the ticket itself (no `updated_at`, no outbox entry). Returns whether anything
 /// changed; `NotFound` if the ticket does not exist.
 pub fn set_index_keys(
-    w: &WriteTransaction,
+    w: &WriteTx,
     tenant: TenantId,
     number: u64,
     keys: &TicketIndexKeys,
@@ -435,7 +436,7 @@ pub fn set_index_keys(
 /// attachment references. Returns the attachment hashes no tenant references any more,
 /// for the caller to remove from the blob store after the commit.
 pub fn purge_ticket(
-    w: &WriteTransaction,
+    w: &WriteTx,
     tenant: TenantId,
     number: u64,
 ) -> Result<Vec<[u8; 32]>, StoreError> {
@@ -520,7 +521,7 @@ pub fn recount(r: &impl Tx, tenant: TenantId) -> Result<TicketCounts, StoreError
 }
 
 /// Rewrites the kept counts from a [`recount`]; returns them.
-pub fn repair_counts(w: &WriteTransaction, tenant: TenantId) -> Result<TicketCounts, StoreError> {
+pub fn repair_counts(w: &WriteTx, tenant: TenantId) -> Result<TicketCounts, StoreError> {
     let counts = recount(w, tenant)?;
     let mut table = w.open_table(TICKET_COUNTS)?;
     let range = Key::tenant(tenant.0).prefix_range();

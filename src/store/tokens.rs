@@ -1,8 +1,9 @@
 //! Personal API tokens. Only the SHA-256 of a token's secret is stored; requests find their
 //! token through that hash.
 
+use crate::store::WriteTx;
 use jiff::Timestamp;
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
 use super::Store;
@@ -79,7 +80,7 @@ fn hash_key(secret_hash: &[u8; 32]) -> Key {
 /// Creates a token for an existing account. `Conflict("token")` if the hash is already in use,
 /// which only a broken random source could cause.
 pub fn create_token(
-    w: &WriteTransaction,
+    w: &WriteTx,
     account: AccountId,
     name: &str,
     secret_hash: [u8; 32],
@@ -107,7 +108,7 @@ pub fn create_token(
 }
 
 /// Overwrites an existing token (revoke, record use); `NotFound` otherwise.
-pub fn put_token(w: &WriteTransaction, token: &ApiToken) -> Result<(), StoreError> {
+pub fn put_token(w: &WriteTx, token: &ApiToken) -> Result<(), StoreError> {
     let old = get_token(w, token.account, token.id)?.ok_or(StoreError::NotFound)?;
     if old.secret_hash != token.secret_hash {
         if hash_owner(w, &token.secret_hash)?.is_some() {
@@ -166,7 +167,7 @@ fn hash_owner(
     Ok(owner)
 }
 
-fn write(w: &WriteTransaction, token: &ApiToken) -> Result<(), StoreError> {
+fn write(w: &WriteTx, token: &ApiToken) -> Result<(), StoreError> {
     access::put_record::<ApiTokenRecord>(
         w,
         API_TOKENS,

@@ -13,12 +13,13 @@
 //! without it, so the others still commit, once. Commands are therefore `FnMut` and must be
 //! safe to run more than once (their effects on the transaction are discarded on re-run).
 
+use crate::store::WriteTx;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 
-use redb::{Database, Durability, WriteTransaction};
+use redb::{Database, Durability};
 use tokio::sync::{mpsc, oneshot};
 
 use super::error::StoreError;
@@ -32,7 +33,7 @@ const QUEUE_CAPACITY: usize = 16 * MAX_BATCH;
 
 /// A queued write: runs against the batch's transaction, then reports the batch's outcome.
 trait Job: Send {
-    fn run(&mut self, txn: &WriteTransaction) -> Result<(), StoreError>;
+    fn run(&mut self, txn: &WriteTx) -> Result<(), StoreError>;
     fn finish(self: Box<Self>, outcome: Result<(), StoreError>);
 }
 
@@ -45,10 +46,10 @@ struct TypedJob<F, R> {
 
 impl<F, R> Job for TypedJob<F, R>
 where
-    F: FnMut(&WriteTransaction) -> Result<R, StoreError> + Send,
+    F: FnMut(&WriteTx) -> Result<R, StoreError> + Send,
     R: Send,
 {
-    fn run(&mut self, txn: &WriteTransaction) -> Result<(), StoreError> {
+    fn run(&mut self, txn: &WriteTx) -> Result<(), StoreError> {
         self.output = Some((self.command)(txn)?);
         Ok(())
     }
@@ -94,7 +95,7 @@ impl Writer {
     /// Queues `command` and waits until the commit that contains it.
     pub(crate) async fn write<F, R>(&self, command: F) -> Result<R, StoreError>
     where
-        F: FnMut(&WriteTransaction) -> Result<R, StoreError> + Send + 'static,
+        F: FnMut(&WriteTx) -> Result<R, StoreError> + Send + 'static,
         R: Send + 'static,
     {
         let (msg, answer) = job(command);
@@ -107,7 +108,7 @@ impl Writer {
     /// blocking channel operations refuse to stall a runtime thread).
     pub(crate) fn write_blocking<F, R>(&self, command: F) -> Result<R, StoreError>
     where
-        F: FnMut(&WriteTransaction) -> Result<R, StoreError> + Send + 'static,
+        F: FnMut(&WriteTx) -> Result<R, StoreError> + Send + 'static,
         R: Send + 'static,
     {
         let (msg, answer) = job(command);
@@ -151,7 +152,7 @@ impl Drop for Writer {
 
 fn job<F, R>(command: F) -> (Msg, oneshot::Receiver<Result<R, StoreError>>)
 where
-    F: FnMut(&WriteTransaction) -> Result<R, StoreError> + Send + 'static,
+    F: FnMut(&WriteTx) -> Result<R, StoreError> + Send + 'static,
     R: Send + 'static,
 {
     let (reply, answer) = oneshot::channel();
@@ -222,14 +223,14 @@ fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>, commits: &AtomicU64
                 .unwrap_or_else(|_| Err(StoreError::Internal("a write command panicked".into())));
             if let Err(e) = result {
                 *failure = Some(e);
-                if let Err(e) = txn.abort() {
+                if let Err(e) = txn.into_inner().abort() {
                     // The next begin_write reports whatever is wrong to the remaining commands.
                     tracing::warn!(error = %e, "aborting a write transaction failed");
                 }
                 continue 'attempt;
             }
         }
-        match txn.commit() {
+        match txn.into_inner().commit() {
             Ok(()) => {
                 commits.fetch_add(1, Ordering::Relaxed);
                 tracing::trace!(batch = live, attempts, "group commit");
@@ -247,12 +248,12 @@ fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>, commits: &AtomicU64
     }
 }
 
-fn begin(db: &Database) -> Result<WriteTransaction, StoreError> {
+fn begin(db: &Database) -> Result<WriteTx, StoreError> {
     let mut txn = db.begin_write()?;
     // Immediate is redb's default today; stating it keeps "acknowledged means durable" from
     // depending on that.
     txn.set_durability(Durability::Immediate)?;
-    Ok(txn)
+    Ok(WriteTx::new(txn))
 }
 
 fn fail_live(failed: &mut [Option<StoreError>], e: &StoreError) {

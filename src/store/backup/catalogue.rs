@@ -8,9 +8,10 @@
 //! table out would lose data on restore. A unit test compares it with the tables of a fresh
 //! database, and [`unknown_tables`] refuses to back up a file holding a table not listed.
 
+use crate::store::{ReadTx, WriteTx};
 use redb::{
-    MultimapTableHandle, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata,
-    TableDefinition, TableHandle,
+    MultimapTableHandle, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
+    TableHandle,
 };
 
 /// Receives each dumped row as (key, value).
@@ -171,13 +172,18 @@ pub fn by_name(table: &str) -> Option<(&'static str, Table)> {
 
 /// Tables present in the file that [`CATALOGUE`] does not know: a backup of such a file
 /// would be incomplete, so it is refused instead.
-pub fn unknown_tables(txn: &ReadTransaction) -> Result<Vec<String>, StoreError> {
+pub fn unknown_tables(txn: &ReadTx) -> Result<Vec<String>, StoreError> {
     let mut unknown: Vec<String> = txn
+        .raw()
         .list_tables()?
         .map(|t| t.name().to_owned())
         .filter(|n| !CATALOGUE.iter().any(|(c, _)| c == n))
         .collect();
-    unknown.extend(txn.list_multimap_tables()?.map(|t| t.name().to_owned()));
+    unknown.extend(
+        txn.raw()
+            .list_multimap_tables()?
+            .map(|t| t.name().to_owned()),
+    );
     Ok(unknown)
 }
 
@@ -203,7 +209,7 @@ fn read_str<'a>(table: &'static str, b: &'a [u8]) -> Result<&'a str, StoreError>
 impl Table {
     /// Calls `emit(key, value)` for every row in key order, with both encoded as described
     /// in the module docs; returns the number of rows.
-    pub fn dump(self, txn: &ReadTransaction, emit: &mut RowSink<'_>) -> Result<u64, StoreError> {
+    pub fn dump(self, txn: &ReadTx, emit: &mut RowSink<'_>) -> Result<u64, StoreError> {
         let mut n = 0u64;
         macro_rules! each {
             ($def:expr, |$k:ident, $v:ident| $body:expr) => {{
@@ -273,7 +279,7 @@ impl Table {
     pub fn insert_all(
         self,
         table: &'static str,
-        txn: &redb::WriteTransaction,
+        txn: &WriteTx,
         rows: &[(Vec<u8>, Vec<u8>)],
     ) -> Result<(), StoreError> {
         match self {
@@ -320,7 +326,7 @@ impl Table {
 
     /// Creates the (empty) table, so a restored file has every table even when the dump
     /// of one held no rows.
-    pub fn create(self, txn: &redb::WriteTransaction) -> Result<(), StoreError> {
+    pub fn create(self, txn: &WriteTx) -> Result<(), StoreError> {
         match self {
             Table::StrBytes(d) => drop(txn.open_table(d)?),
             Table::StrU64(d) => drop(txn.open_table(d)?),
@@ -333,7 +339,7 @@ impl Table {
     }
 
     /// Rows in the table.
-    pub fn len(self, txn: &ReadTransaction) -> Result<u64, StoreError> {
+    pub fn len(self, txn: &ReadTx) -> Result<u64, StoreError> {
         Ok(match self {
             Table::StrBytes(d) => txn.open_table(d)?.len()?,
             Table::StrU64(d) => txn.open_table(d)?.len()?,
@@ -347,11 +353,10 @@ impl Table {
 
 /// Row counts of every catalogued table, in catalogue order.
 pub fn counts(db: &redb::Database) -> Result<Vec<(&'static str, u64)>, StoreError> {
-    let txn = db.begin_read()?;
-    counts_in(&txn)
+    counts_in(&ReadTx::new(db.begin_read()?))
 }
 
-pub fn counts_in(txn: &ReadTransaction) -> Result<Vec<(&'static str, u64)>, StoreError> {
+pub fn counts_in(txn: &ReadTx) -> Result<Vec<(&'static str, u64)>, StoreError> {
     CATALOGUE
         .iter()
         .map(|(n, t)| Ok((*n, t.len(txn)?)))
@@ -367,7 +372,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = crate::store::Store::open(&dir.path().join("c.redb")).unwrap();
         let mut in_file: Vec<String> = store
-            .read_blocking(|r| Ok(r.list_tables()?.map(|t| t.name().to_owned()).collect()))
+            .read_blocking(|r| {
+                Ok(r.raw()
+                    .list_tables()?
+                    .map(|t| t.name().to_owned())
+                    .collect())
+            })
             .unwrap();
         in_file.sort();
         let mut listed: Vec<String> = CATALOGUE.iter().map(|(n, _)| (*n).to_owned()).collect();

@@ -5,9 +5,10 @@
 //!
 //! Problems are collected, not returned at the first one, so `verify` can show all of them.
 
+use crate::store::ReadTx;
 use std::collections::BTreeMap;
 
-use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{ReadableTable, ReadableTableMetadata, TableDefinition};
 
 use crate::domain::ids::{AccountId, PriorityId, TenantId, TokenId, TopicId};
 use crate::store::keys::{KeyError, KeyReader};
@@ -55,7 +56,7 @@ fn corrupt(table: &'static str, detail: impl Into<String>) -> StoreError {
 
 /// Calls `f` with every key of a `&[u8]`-keyed table.
 fn each_key<V: redb::Value + 'static>(
-    txn: &ReadTransaction,
+    txn: &ReadTx,
     def: TableDefinition<'static, &'static [u8], V>,
     mut f: impl FnMut(&[u8], V::SelfType<'_>) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
@@ -68,7 +69,7 @@ fn each_key<V: redb::Value + 'static>(
 }
 
 fn rows<V: redb::Value + 'static>(
-    txn: &ReadTransaction,
+    txn: &ReadTx,
     def: TableDefinition<'static, &'static [u8], V>,
 ) -> Result<u64, StoreError> {
     Ok(txn.open_table(def)?.len()?)
@@ -113,7 +114,7 @@ pub fn check_records(store: &Store) -> Result<Vec<String>, StoreError> {
     })
 }
 
-fn check_instance(txn: &ReadTransaction, report: &mut Report) {
+fn check_instance(txn: &ReadTx, report: &mut Report) {
     report.run(name::META, || {
         let meta = txn.open_table(tables::META)?;
         migrate::read_schema_version(&meta)?
@@ -142,7 +143,7 @@ fn check_instance(txn: &ReadTransaction, report: &mut Report) {
     });
 }
 
-fn check_tenants(txn: &ReadTransaction, report: &mut Report) -> Vec<TenantId> {
+fn check_tenants(txn: &ReadTx, report: &mut Report) -> Vec<TenantId> {
     let mut ids = Vec::new();
     report.run(name::TENANTS, || {
         each_key(txn, tables::TENANTS, |k, _| {
@@ -174,14 +175,14 @@ fn check_tenants(txn: &ReadTransaction, report: &mut Report) -> Vec<TenantId> {
     ids
 }
 
-fn account_exists(txn: &ReadTransaction, table: &'static str, id: u64) -> Result<(), StoreError> {
+fn account_exists(txn: &ReadTx, table: &'static str, id: u64) -> Result<(), StoreError> {
     match accounts::get_account(txn, AccountId(id))? {
         Some(_) => Ok(()),
         None => Err(missing(table, format!("account {id}"))),
     }
 }
 
-fn check_accounts(txn: &ReadTransaction, report: &mut Report) {
+fn check_accounts(txn: &ReadTx, report: &mut Report) {
     report.run(name::ACCOUNTS, || {
         each_key(txn, tables::ACCOUNTS, |k, _| {
             let (_, id) = parse_key(name::ACCOUNTS, k, |r| Ok((r.tenant()?, r.u64()?)))?;
@@ -227,7 +228,7 @@ fn check_accounts(txn: &ReadTransaction, report: &mut Report) {
     });
 }
 
-fn check_tenant_records(txn: &ReadTransaction, tenant_ids: &[TenantId], report: &mut Report) {
+fn check_tenant_records(txn: &ReadTx, tenant_ids: &[TenantId], report: &mut Report) {
     report.run(name::MEMBERSHIPS, || {
         each_key(txn, tables::MEMBERSHIPS, |k, _| {
             let (t, a) = parse_key(name::MEMBERSHIPS, k, |r| Ok((r.tenant()?, r.u64()?)))?;
@@ -284,7 +285,7 @@ fn report_rows(table: &'static str, decoded: u64, rows: u64) -> Result<(), Store
     }
 }
 
-fn check_sessions_and_tokens(txn: &ReadTransaction, report: &mut Report) {
+fn check_sessions_and_tokens(txn: &ReadTx, report: &mut Report) {
     report.run(name::SESSIONS, || {
         each_key(txn, tables::SESSIONS, |k, _| {
             let hash = parse_key(name::SESSIONS, k, |r| {
@@ -332,7 +333,7 @@ fn check_sessions_and_tokens(txn: &ReadTransaction, report: &mut Report) {
     });
 }
 
-fn check_audit(txn: &ReadTransaction, tenant_ids: &[TenantId], report: &mut Report) {
+fn check_audit(txn: &ReadTx, tenant_ids: &[TenantId], report: &mut Report) {
     report.run(name::AUDIT_EVENTS, || {
         let mut decoded = 0u64;
         for t in std::iter::once(TenantId::INSTANCE).chain(tenant_ids.iter().copied()) {
@@ -368,7 +369,7 @@ fn check_audit(txn: &ReadTransaction, tenant_ids: &[TenantId], report: &mut Repo
     }
 }
 
-fn check_tickets(txn: &ReadTransaction, tenant_ids: &[TenantId], report: &mut Report) {
+fn check_tickets(txn: &ReadTx, tenant_ids: &[TenantId], report: &mut Report) {
     let (mut tickets_seen, mut messages, mut history) = (0u64, 0u64, 0u64);
     for tenant in tenant_ids {
         report.run(name::TICKETS, || {

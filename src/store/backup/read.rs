@@ -402,9 +402,12 @@ impl Stager {
         // Nothing here is live until the final durable commit in `finish`.
         txn.set_durability(Durability::None)
             .map_err(crate::store::StoreError::from)?;
+        let txn = crate::store::WriteTx::new(txn);
         def.create(&txn)?;
         def.insert_all(table, &txn, &self.pending)?;
-        txn.commit().map_err(crate::store::StoreError::from)?;
+        txn.into_inner()
+            .commit()
+            .map_err(crate::store::StoreError::from)?;
         self.pending.clear();
         self.pending_bytes = 0;
         Ok(())

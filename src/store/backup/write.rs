@@ -8,6 +8,7 @@
 //! are known by then), the table files, and the blobs, each re-hashed on the way out so
 //! that a damaged attachment fails the backup instead of ending up in it.
 
+use crate::store::ReadTx;
 use std::fs::{DirBuilder, File};
 use std::io::{BufReader, BufWriter, ErrorKind, Read, Write};
 use std::os::unix::fs::DirBuilderExt;
@@ -269,7 +270,7 @@ pub fn take_snapshot(
 }
 
 fn dump_table(
-    txn: &redb::ReadTransaction,
+    txn: &ReadTx,
     dir: &Path,
     table: &str,
     def: catalogue::Table,
@@ -302,7 +303,7 @@ fn dump_table(
 }
 
 /// Every blob some message references, from the instance-wide reference counts.
-pub fn referenced_blobs(txn: &redb::ReadTransaction) -> Result<Vec<[u8; 32]>, StoreError> {
+pub fn referenced_blobs(txn: &ReadTx) -> Result<Vec<[u8; 32]>, StoreError> {
     let refs = txn.open_table(tables::ATTACHMENT_REFS)?;
     let range = Key::tenant(0).prefix_range();
     let mut out = Vec::new();

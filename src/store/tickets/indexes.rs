@@ -6,8 +6,9 @@
 //! so a write moves exactly the entries whose key changed by comparing the old and the new
 //! entry set, and a consistency check can recompute every index from the records alone.
 
+use crate::store::WriteTx;
 use jiff::Timestamp;
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
 use super::decode_stored;
 use crate::domain::ids::TenantId;
@@ -301,7 +302,7 @@ pub(super) fn entries(t: &Ticket, s: &Snapshot) -> [Option<Vec<u8>>; INDEX_COUNT
 /// Fills the status-first sort indexes ([`Index::sorts_within_status`]) from the ticket
 /// records: the migration to schema 2. One index at a time, each sorted before it is
 /// inserted, so memory holds one index's keys and the B-tree is filled in key order.
-pub(in crate::store) fn fill_status_first_indexes(w: &WriteTransaction) -> Result<(), StoreError> {
+pub(in crate::store) fn fill_status_first_indexes(w: &WriteTx) -> Result<(), StoreError> {
     let tickets = w.open_table(TICKETS)?;
     for index in Index::ALL.into_iter().filter(|i| i.sorts_within_status()) {
         let mut keys = Vec::new();

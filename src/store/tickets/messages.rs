@@ -10,9 +10,10 @@
 //! counted twice: per tenant (`(tenant, hash)`, the check that a download belongs to the
 //! tenant) and instance-wide (`(INSTANCE, hash)`, which decides when a blob may go).
 
+use crate::store::WriteTx;
 use std::collections::{BTreeMap, BTreeSet};
 
-use redb::{ReadableTable, Table, WriteTransaction};
+use redb::{ReadableTable, Table};
 use serde::{Deserialize, Serialize};
 
 use super::indexes::{number_of, thread_prefix};
@@ -255,7 +256,7 @@ fn entry_key(tenant: TenantId, number: u64, seq: u32) -> Key {
 
 /// The seq after the last one stored under the ticket in `def` (the first is 1).
 fn next_seq(
-    w: &WriteTransaction,
+    w: &WriteTx,
     def: RecordTable,
     table: &'static str,
     tenant: TenantId,
@@ -275,7 +276,7 @@ fn next_seq(
 /// Appends `message` to its ticket's thread, ignoring `message.seq`; returns it with its
 /// seq. Counts a reference for each attachment and tells the search indexer.
 /// `NotFound` if the ticket does not exist.
-pub fn add_message(w: &WriteTransaction, message: &Message) -> Result<Message, StoreError> {
+pub fn add_message(w: &WriteTx, message: &Message) -> Result<Message, StoreError> {
     let (tenant, number) = (message.tenant, message.ticket);
     require_ticket(w, tenant, number)?;
     let seq = next_seq(w, TICKET_MESSAGES, name::TICKET_MESSAGES, tenant, number)?;
@@ -286,7 +287,7 @@ pub fn add_message(w: &WriteTransaction, message: &Message) -> Result<Message, S
 
 /// Stores `message` under `seq` and counts its attachments; the caller has checked that the
 /// ticket exists and that `seq` is free, and tells the indexer.
-fn put_message(w: &WriteTransaction, message: &Message, seq: u32) -> Result<Message, StoreError> {
+fn put_message(w: &WriteTx, message: &Message, seq: u32) -> Result<Message, StoreError> {
     let message = Message {
         seq,
         ..message.clone()
@@ -312,7 +313,7 @@ fn put_message(w: &WriteTransaction, message: &Message, seq: u32) -> Result<Mess
 /// The first message and history entry of a ticket created in this transaction (seq 1 each,
 /// numbers never reused, so nothing is there yet). The creation already told the indexer.
 pub(super) fn start_thread(
-    w: &WriteTransaction,
+    w: &WriteTx,
     message: &Message,
     history: &HistoryEntry,
 ) -> Result<(), StoreError> {
@@ -351,18 +352,14 @@ pub fn get_message(
 
 /// Appends a change to the ticket's history, ignoring `entry.seq`; returns it with its seq.
 /// `NotFound` if the ticket does not exist.
-pub fn add_history(w: &WriteTransaction, entry: &HistoryEntry) -> Result<HistoryEntry, StoreError> {
+pub fn add_history(w: &WriteTx, entry: &HistoryEntry) -> Result<HistoryEntry, StoreError> {
     let (tenant, number) = (entry.tenant, entry.ticket);
     require_ticket(w, tenant, number)?;
     let seq = next_seq(w, TICKET_HISTORY, name::TICKET_HISTORY, tenant, number)?;
     put_history(w, entry, seq)
 }
 
-fn put_history(
-    w: &WriteTransaction,
-    entry: &HistoryEntry,
-    seq: u32,
-) -> Result<HistoryEntry, StoreError> {
+fn put_history(w: &WriteTx, entry: &HistoryEntry, seq: u32) -> Result<HistoryEntry, StoreError> {
     let entry = HistoryEntry {
         seq,
         ..entry.clone()
@@ -454,7 +451,7 @@ pub fn blob_referenced(r: &impl Tx, hash: &[u8; 32]) -> Result<bool, StoreError>
 /// Removes the ticket's messages and history and drops their attachment references;
 /// returns the hashes no tenant references any more, each once.
 pub(super) fn purge_thread(
-    w: &WriteTransaction,
+    w: &WriteTx,
     tenant: TenantId,
     number: u64,
 ) -> Result<Vec<[u8; 32]>, StoreError> {

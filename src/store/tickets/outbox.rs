@@ -6,9 +6,10 @@
 //! applied with [`trim_outbox`]. Entries name records rather than carry them; the indexer
 //! reads the current state, so several entries for one record collapse into one update.
 
+use crate::store::WriteTx;
 use std::ops::Bound;
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::ids::TenantId;
@@ -98,7 +99,7 @@ fn key(seq: u64) -> Key {
 
 /// Appends an entry inside the caller's transaction; returns its seq.
 pub(crate) fn append_outbox(
-    w: &WriteTransaction,
+    w: &WriteTx,
     tenant: TenantId,
     kind: OutboxKind,
     id: u64,
@@ -165,7 +166,7 @@ pub fn outbox_head(r: &impl Tx) -> Result<u64, StoreError> {
 }
 
 /// Removes every entry up to and including `up_to_seq`.
-pub fn trim_outbox(w: &WriteTransaction, up_to_seq: u64) -> Result<(), StoreError> {
+pub fn trim_outbox(w: &WriteTx, up_to_seq: u64) -> Result<(), StoreError> {
     let start = key(0);
     let end = key(up_to_seq);
     w.open_table(OUTBOX)?.retain_in::<&[u8], _>(

@@ -5,11 +5,11 @@ mod list;
 mod perf;
 mod status_sorts;
 
+use crate::store::{ReadTx, WriteTx};
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use proptest::prelude::*;
-use redb::{ReadTransaction, WriteTransaction};
 
 use super::indexes::{Index, time_key};
 use super::*;
@@ -78,12 +78,12 @@ pub(super) fn keys(rank: u32, name: &str) -> TicketIndexKeys {
 impl Env {
     pub(super) fn w<R: Send + 'static>(
         &self,
-        f: impl FnMut(&WriteTransaction) -> Result<R, StoreError> + Send + 'static,
+        f: impl FnMut(&WriteTx) -> Result<R, StoreError> + Send + 'static,
     ) -> R {
         self.store.write_blocking(f).unwrap()
     }
 
-    pub(super) fn r<R>(&self, f: impl FnOnce(&ReadTransaction) -> Result<R, StoreError>) -> R {
+    pub(super) fn r<R>(&self, f: impl FnOnce(&ReadTx) -> Result<R, StoreError>) -> R {
         self.store.read_blocking(f).unwrap()
     }
 
@@ -795,7 +795,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 /// Applies `op` in one write transaction; picks among the tenant's existing tickets.
-fn apply(w: &WriteTransaction, t1: TenantId, t2: TenantId, op: &Op) -> Result<(), StoreError> {
+fn apply(w: &WriteTx, t1: TenantId, t2: TenantId, op: &Op) -> Result<(), StoreError> {
     let tenant_of = |second: bool| if second { t2 } else { t1 };
     let pick = |tenant: TenantId, pick: usize| -> Result<Option<Ticket>, StoreError> {
         let all = tickets_after(w, tenant, 0, usize::MAX)?;

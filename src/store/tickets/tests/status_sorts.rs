@@ -234,7 +234,7 @@ fn a_schema_1_file_with_tickets_is_migrated_and_lists_the_same() {
             }
             moved += keys.len();
             drop(table);
-            assert!(w.delete_table(new)?);
+            assert!(w.raw().delete_table(new)?);
         }
         migrate::write_schema_version(w, 1)?;
         Ok(moved)
@@ -255,7 +255,12 @@ fn a_schema_1_file_with_tickets_is_migrated_and_lists_the_same() {
         t2,
     };
     env.assert_consistent();
-    let names: Vec<String> = env.r(|r| Ok(r.list_tables()?.map(|t| t.name().to_owned()).collect()));
+    let names: Vec<String> = env.r(|r| {
+        Ok(r.raw()
+            .list_tables()?
+            .map(|t| t.name().to_owned())
+            .collect())
+    });
     for (new, old) in REPLACED {
         assert!(names.iter().any(|n| n == new.name()), "{}", new.name());
         assert!(!names.iter().any(|n| n == old.name()), "{}", old.name());
