@@ -23,7 +23,7 @@ pub enum AppError {
     #[error("the disk is full")]
     StorageFull,
     #[error("storage failure: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -66,11 +66,20 @@ impl poem::error::ResponseError for AppError {
     }
 }
 
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        ServiceError::from(e).into()
+    }
+}
+
 impl From<ServiceError> for AppError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::NotFound => AppError::NotFound,
             ServiceError::Forbidden => AppError::Forbidden("not allowed"),
+            ServiceError::Refused(f) => {
+                AppError::BadRequest(format!("{}: {}", f.field, f.message_key))
+            }
             ServiceError::Invalid(list) => AppError::BadRequest(
                 list.iter()
                     .map(|f| format!("{}: {}", f.field, f.message_key))
@@ -79,6 +88,12 @@ impl From<ServiceError> for AppError {
             ),
             ServiceError::RateLimited(wait) => AppError::RateLimited(wait),
             ServiceError::Store(s) => AppError::Store(s),
+            ServiceError::Blob(e) if e.is_storage_full() => AppError::StorageFull,
+            ServiceError::Blob(crate::blobs::BlobError::NotFound) => AppError::NotFound,
+            e @ (ServiceError::Search(_)
+            | ServiceError::Blob(_)
+            | ServiceError::Task(_)
+            | ServiceError::Time(_)) => AppError::Internal(e.to_string()),
             ServiceError::Internal(m) => AppError::Internal(m),
         }
     }

@@ -28,6 +28,10 @@ fn state(req: &Request) -> poem::Result<&AppState> {
 
 /// Refusals become JSON problems; field errors list each field and message key.
 fn api_error(e: ServiceError) -> poem::Error {
+    let e = match e {
+        ServiceError::Refused(field) => ServiceError::Invalid(vec![field]),
+        other => other,
+    };
     match e {
         ServiceError::Invalid(fields) => {
             let errors: Vec<serde_json::Value> = fields

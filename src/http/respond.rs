@@ -36,6 +36,11 @@ pub fn form_errors(err: ServiceError) -> Result<FormErrors, AppError> {
             }
             Ok(errors)
         }
+        ServiceError::Refused(e) => {
+            let mut errors = FormErrors::new();
+            errors.push(e);
+            Ok(errors)
+        }
         other => Err(other.into()),
     }
 }

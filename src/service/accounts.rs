@@ -2,7 +2,6 @@
 
 use jiff::Timestamp;
 
-use super::admin::not_found;
 use super::audit::{self, Entry};
 use super::{Checks, ServiceError, ServiceResult, Services, hash_secret, new_secret};
 use crate::domain::caller::{AuthMethod, Identity};
@@ -63,7 +62,7 @@ impl Services {
                 Ok(account)
             })
             .await
-            .map_err(not_found)
+            .map_err(ServiceError::from)
     }
 
     /// Remembers the language chosen in the switcher on the account, so it follows the
@@ -81,7 +80,7 @@ impl Services {
                 Ok(())
             })
             .await
-            .map_err(not_found)
+            .map_err(ServiceError::from)
     }
 
     pub async fn tokens(&self, who: &Identity) -> ServiceResult<Vec<ApiToken>> {
@@ -177,7 +176,7 @@ impl Services {
                 Ok(())
             })
             .await
-            .map_err(not_found)
+            .map_err(ServiceError::from)
     }
 
     /// The account behind a bearer token, when the token is live. Usage time is not

@@ -200,7 +200,7 @@ impl Services {
                 Ok(tenant)
             })
             .await
-            .map_err(not_found)
+            .map_err(ServiceError::from)
     }
 
     /// Suspends or resumes a tenant. Suspension ends the sessions of people whose only
@@ -236,7 +236,7 @@ impl Services {
                 Ok(tenant)
             })
             .await
-            .map_err(not_found)
+            .map_err(ServiceError::from)
     }
 
     pub fn instance_settings(&self, who: &Identity) -> ServiceResult<InstanceSettings> {
@@ -302,12 +302,5 @@ impl Services {
             .await?;
         self.sessions.set_settings(settings.clone());
         Ok(settings)
-    }
-}
-
-pub(crate) fn not_found(e: StoreError) -> ServiceError {
-    match e {
-        StoreError::NotFound => ServiceError::NotFound,
-        other => other.into(),
     }
 }

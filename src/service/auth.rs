@@ -368,10 +368,7 @@ impl Services {
             return Ok(None);
         }
         let (secret, hash) = new_secret();
-        let expires_at = self
-            .now()
-            .checked_add(SETUP_VALIDITY)
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let expires_at = self.now().checked_add(SETUP_VALIDITY)?;
         *self.setup.lock().unwrap_or_else(|e| e.into_inner()) =
             Some(SetupToken { hash, expires_at });
         Ok(Some(secret))
@@ -421,13 +418,12 @@ impl Services {
         let hash = passwords::hash(input.password.clone()).await?;
         let now = self.now();
         let addr = addr.to_owned();
-        let result = self
+        let (account, tenant) = self
             .store
-            .write(move |w| {
+            .write_checked(move |w| {
+                // Set up already: the setup page no longer exists.
                 if store_accounts::any_operator(w)? {
-                    return Err(crate::store::StoreError::Conflict(
-                        "already set up".to_owned(),
-                    ));
+                    return Err(ServiceError::NotFound);
                 }
                 let account = store_accounts::create_account(
                     w,
@@ -477,12 +473,7 @@ impl Services {
                 )?;
                 Ok((account, tenant))
             })
-            .await;
-        let (account, tenant) = match result {
-            Ok(v) => v,
-            Err(crate::store::StoreError::Conflict(_)) => return Err(ServiceError::NotFound),
-            Err(e) => return Err(e.into()),
-        };
+            .await?;
         *self.setup.lock().unwrap_or_else(|e| e.into_inner()) = None;
         Ok((account, tenant))
     }
@@ -605,11 +596,7 @@ impl Services {
                 )?;
                 Ok(account)
             })
-            .await
-            .map_err(|e| match e {
-                crate::store::StoreError::NotFound => ServiceError::NotFound,
-                other => other.into(),
-            })?;
+            .await?;
         Ok((account, tenant))
     }
 }

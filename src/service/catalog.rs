@@ -1,11 +1,10 @@
 //! Priorities and topics of a tenant.
 
-use super::admin::not_found;
 use super::{Checks, ServiceError, ServiceResult, Services};
 use crate::domain::caller::Caller;
 use crate::domain::ids::{PriorityId, TopicId};
 use crate::domain::model::{Priority, Topic};
-use crate::domain::validate::{self, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS};
+use crate::domain::validate::{self, FieldError, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS};
 use crate::store::{StoreError, catalog as store_catalog};
 
 #[derive(Debug, Clone, Default)]
@@ -129,7 +128,7 @@ impl Services {
                 Ok(p)
             })
             .await
-            .map_err(not_found)
+            .map_err(ServiceError::from)
     }
 
     /// Removes a priority; the last one stays, since tickets need a priority to accept.
@@ -138,21 +137,18 @@ impl Services {
             return Err(ServiceError::NotFound);
         }
         let tenant = caller.tenant;
-        let result = self
-            .store
-            .write(move |w| {
-                store_catalog::get_priority(w, tenant, id)?.ok_or(StoreError::NotFound)?;
+        self.store
+            .write_checked(move |w| {
+                store_catalog::get_priority(w, tenant, id)?.ok_or(ServiceError::NotFound)?;
                 if store_catalog::list_priorities(w, tenant)?.len() <= 1 {
-                    return Err(StoreError::Conflict("last priority".to_owned()));
+                    return Err(ServiceError::Refused(FieldError::new(
+                        "name",
+                        "last_priority",
+                    )));
                 }
-                store_catalog::delete_priority(w, tenant, id)
+                Ok(store_catalog::delete_priority(w, tenant, id)?)
             })
-            .await;
-        match result {
-            Ok(()) => Ok(()),
-            Err(StoreError::Conflict(_)) => Err(ServiceError::invalid("name", "last_priority")),
-            Err(e) => Err(not_found(e)),
-        }
+            .await
     }
 
     /// Topics for staff pages: all of them, deleted ones included (marked).
@@ -221,7 +217,7 @@ impl Services {
                 Ok(t)
             })
             .await
-            .map_err(not_found)
+            .map_err(ServiceError::from)
     }
 
     /// Deleting hides a topic from pickers; records that use it still show its name.
@@ -238,6 +234,6 @@ impl Services {
                 store_catalog::put_topic(w, &t)
             })
             .await
-            .map_err(not_found)
+            .map_err(ServiceError::from)
     }
 }

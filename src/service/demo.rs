@@ -5,7 +5,7 @@
 use jiff::{SignedDuration, Timestamp};
 
 use super::admin::create_tenant_in;
-use super::{ServiceError, ServiceResult, passwords};
+use super::{ServiceResult, passwords};
 use crate::blobs::BlobStore;
 use crate::domain::ids::{AccountId, PriorityId, TenantId, TopicId};
 use crate::domain::model::Membership;
@@ -221,9 +221,7 @@ pub fn generate(
     let (password, _) = super::new_secret();
     let password = format!("demo-{}", &password[..12]);
     let hash = passwords::hash_blocking(&password)?;
-    let screenshot = blobs
-        .ingest_blocking(SCREENSHOT_PNG, 1024)
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let screenshot = blobs.ingest_blocking(SCREENSHOT_PNG, 1024)?;
     let shot = Attachment {
         hash: screenshot.hash,
         name: "screenshot.png".to_owned(),

@@ -171,7 +171,5 @@ pub async fn run(
 /// Applies everything pending right now (tests and tools use it instead of waiting).
 pub async fn sync_now(store: &Store, index: &SearchIndex) -> ServiceResult<usize> {
     let (s, i) = (store.clone(), index.clone());
-    tokio::task::spawn_blocking(move || catch_up(&s, &i))
-        .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))?
+    tokio::task::spawn_blocking(move || catch_up(&s, &i)).await?
 }

@@ -33,10 +33,25 @@ pub enum ServiceError {
     Forbidden,
     #[error("invalid input: {0:?}")]
     Invalid(Vec<FieldError>),
+    /// Valid input that a business rule declines (the last priority cannot be deleted); shown
+    /// next to the field it concerns, like a validation error.
+    #[error("refused: {0:?}")]
+    Refused(FieldError),
     #[error("too many attempts; retry after {0:?}")]
     RateLimited(Duration),
+    /// Never `StoreError::NotFound`: the conversion below turns that into [`ServiceError::NotFound`].
     #[error("storage: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
+    #[error(transparent)]
+    Search(#[from] crate::search::SearchError),
+    #[error(transparent)]
+    Blob(#[from] crate::blobs::BlobError),
+    /// A blocking task (search, hashing, file work) panicked or was cancelled.
+    #[error("background task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    /// A date computed from the clock left jiff's range (a clock far off, never user input).
+    #[error("date arithmetic: {0}")]
+    Time(#[from] jiff::Error),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -44,6 +59,16 @@ pub enum ServiceError {
 impl ServiceError {
     pub fn invalid(field: &'static str, key: &'static str) -> ServiceError {
         ServiceError::Invalid(vec![FieldError::new(field, key)])
+    }
+}
+
+/// The one place where a missing record becomes "not found" for the caller.
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ServiceError::NotFound,
+            other => ServiceError::Store(other),
+        }
     }
 }
 

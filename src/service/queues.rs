@@ -3,7 +3,6 @@
 
 use jiff::Timestamp;
 
-use super::admin::not_found;
 use super::{Checks, ServiceError, ServiceResult, Services};
 use crate::domain::caller::Caller;
 use crate::domain::ids::{AccountId, PriorityId, TenantId, TopicId};
@@ -231,12 +230,7 @@ impl Services {
                 limit: SEARCH_LIMIT,
             };
             let index = self.search.clone();
-            Some(
-                tokio::task::spawn_blocking(move || index.search_numbers(&q))
-                    .await
-                    .map_err(|e| ServiceError::Internal(e.to_string()))?
-                    .map_err(|e| ServiceError::Internal(e.to_string()))?,
-            )
+            Some(tokio::task::spawn_blocking(move || index.search_numbers(&q)).await??)
         };
         let query = ListQuery {
             statuses: filter.statuses,
@@ -278,12 +272,7 @@ impl Services {
                 limit: SEARCH_LIMIT,
             };
             let index = self.search.clone();
-            Some(
-                tokio::task::spawn_blocking(move || index.search_numbers(&q))
-                    .await
-                    .map_err(|e| ServiceError::Internal(e.to_string()))?
-                    .map_err(|e| ServiceError::Internal(e.to_string()))?,
-            )
+            Some(tokio::task::spawn_blocking(move || index.search_numbers(&q)).await??)
         };
         let query = ListQuery {
             statuses: filter.statuses,
@@ -345,10 +334,7 @@ impl Services {
         };
         let index = self.search.clone();
         let rebuilding = index.is_rebuilding();
-        let results = tokio::task::spawn_blocking(move || index.search(&q))
-            .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))?
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let results = tokio::task::spawn_blocking(move || index.search(&q)).await??;
         let caller = caller.clone();
         let hits = self
             .store
@@ -511,7 +497,7 @@ impl Services {
                 Ok(Added::Created(account))
             })
             .await
-            .map_err(not_found)?;
+            .map_err(ServiceError::from)?;
         match added {
             Added::Created(account) => Ok(account),
             Added::AlreadyHere => Err(ServiceError::invalid("new_email", "customer_exists")),

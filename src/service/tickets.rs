@@ -5,8 +5,7 @@
 use crate::store::WriteTx;
 use jiff::Timestamp;
 
-use super::admin::not_found;
-use super::{Checks, ServiceResult, Services};
+use super::{Checks, ServiceError, ServiceResult, Services};
 use crate::domain::caller::Caller;
 use crate::domain::ids::{AccountId, PriorityId, TenantId, TopicId};
 use crate::domain::read::TicketDetail;
@@ -222,7 +221,7 @@ impl Services {
                 Ok(Ok(ticket))
             })
             .await
-            .map_err(not_found)??;
+            .map_err(ServiceError::from)??;
         self.notify(&ticket);
         Ok(ticket)
     }
@@ -248,7 +247,7 @@ impl Services {
             .store
             .write(move |w| apply(w, &caller_c, number, &command, &text, now))
             .await
-            .map_err(not_found)??;
+            .map_err(ServiceError::from)??;
         match outcome {
             Applied::Changed(ticket) => {
                 self.notify(&ticket);
@@ -324,7 +323,7 @@ impl Services {
                 })
             })
             .await
-            .map_err(not_found)
+            .map_err(ServiceError::from)
     }
 
     /// The attachment `index` of message `seq`, if the caller may see that message.
@@ -357,7 +356,7 @@ impl Services {
                 Ok(attachment)
             })
             .await
-            .map_err(not_found)
+            .map_err(ServiceError::from)
     }
 
     /// Remembers an API upload for its uploader, so only they can attach it (knowing a
@@ -412,9 +411,7 @@ impl Services {
                 Ok(old)
             },
         )
-        .await
-        .map_err(|e| super::ServiceError::Internal(e.to_string()))?
-        .map_err(|e| super::ServiceError::Internal(e.to_string()))?;
+        .await??;
         let unreferenced = self
             .store
             .read(move |r| {

@@ -2,7 +2,6 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::admin::not_found;
 use super::audit::{self, Entry};
 use super::{Checks, ServiceError, ServiceResult, Services, new_secret, passwords};
 use crate::domain::caller::Caller;
@@ -140,9 +139,7 @@ impl Services {
         };
         let (secret, hash) = new_secret();
         let now = self.now();
-        let expires_at = now
-            .checked_add(INVITATION_VALIDITY)
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let expires_at = now.checked_add(INVITATION_VALIDITY)?;
         let invitation = Invitation {
             token_hash: hash,
             tenant: caller.tenant,
@@ -219,7 +216,7 @@ impl Services {
                 Ok(())
             })
             .await
-            .map_err(not_found)
+            .map_err(ServiceError::from)
     }
 
     /// Creates an account with an initial password that must be changed at first sign-in.
@@ -404,7 +401,7 @@ impl Services {
                 Ok(())
             })
             .await
-            .map_err(not_found)
+            .map_err(ServiceError::from)
     }
 
     /// People of the caller's tenant signed in now, for staff.

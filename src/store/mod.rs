@@ -141,6 +141,21 @@ impl Store {
         self.current().writer.write_blocking(cmd)
     }
 
+    /// [`Store::write`] for commands that decide by business rules: the command fails with
+    /// the caller's own error type (a refusal, a record that is not there), which reaches the
+    /// caller unchanged and, like any failure, leaves the command's writes out of the commit.
+    pub async fn write_checked<R, E>(
+        &self,
+        cmd: impl FnMut(&WriteTx) -> Result<R, E> + Send + 'static,
+    ) -> Result<R, E>
+    where
+        R: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let open = self.current();
+        open.writer.write(cmd).await
+    }
+
     /// Runs `f` on a fresh read snapshot on the blocking pool.
     pub async fn read<R: Send + 'static>(
         &self,

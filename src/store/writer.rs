@@ -33,33 +33,45 @@ const QUEUE_CAPACITY: usize = 16 * MAX_BATCH;
 
 /// A queued write: runs against the batch's transaction, then reports the batch's outcome.
 trait Job: Send {
-    fn run(&mut self, txn: &WriteTx) -> Result<(), StoreError>;
+    /// `Err(CommandFailed)` leaves this command out of the batch; the command's own error
+    /// stays inside the job and is what its caller receives.
+    fn run(&mut self, txn: &WriteTx) -> Result<(), CommandFailed>;
+    /// `Ok` once the batch committed (or this command failed on its own); `Err` when the batch
+    /// as a whole failed (commit error, writer gone, the command panicked).
     fn finish(self: Box<Self>, outcome: Result<(), StoreError>);
 }
 
-/// Keeps the command's typed output until the commit decides whether it may be delivered.
-struct TypedJob<F, R> {
+struct CommandFailed;
+
+/// Keeps the command's typed result until the commit decides whether it may be delivered.
+struct TypedJob<F, R, E> {
     command: F,
-    output: Option<R>,
-    reply: oneshot::Sender<Result<R, StoreError>>,
+    result: Option<Result<R, E>>,
+    reply: oneshot::Sender<Result<R, E>>,
 }
 
-impl<F, R> Job for TypedJob<F, R>
+impl<F, R, E> Job for TypedJob<F, R, E>
 where
-    F: FnMut(&WriteTx) -> Result<R, StoreError> + Send,
+    F: FnMut(&WriteTx) -> Result<R, E> + Send,
     R: Send,
+    E: From<StoreError> + Send,
 {
-    fn run(&mut self, txn: &WriteTx) -> Result<(), StoreError> {
-        self.output = Some((self.command)(txn)?);
-        Ok(())
+    fn run(&mut self, txn: &WriteTx) -> Result<(), CommandFailed> {
+        let result = (self.command)(txn);
+        let failed = result.is_err();
+        self.result = Some(result);
+        if failed { Err(CommandFailed) } else { Ok(()) }
     }
 
     fn finish(mut self: Box<Self>, outcome: Result<(), StoreError>) {
-        let answer = outcome.and_then(|()| {
-            self.output
-                .take()
-                .ok_or_else(|| StoreError::Internal("committed command has no output".into()))
-        });
+        let answer = match outcome {
+            Ok(()) => self.result.take().unwrap_or_else(|| {
+                Err(E::from(StoreError::Internal(
+                    "committed command has no output".into(),
+                )))
+            }),
+            Err(e) => Err(E::from(e)),
+        };
         // The requester may have given up (its future was dropped); the write stands anyway.
         let _ = self.reply.send(answer);
     }
@@ -93,10 +105,11 @@ impl Writer {
     }
 
     /// Queues `command` and waits until the commit that contains it.
-    pub(crate) async fn write<F, R>(&self, command: F) -> Result<R, StoreError>
+    pub(crate) async fn write<F, R, E>(&self, command: F) -> Result<R, E>
     where
-        F: FnMut(&WriteTx) -> Result<R, StoreError> + Send + 'static,
+        F: FnMut(&WriteTx) -> Result<R, E> + Send + 'static,
         R: Send + 'static,
+        E: From<StoreError> + Send + 'static,
     {
         let (msg, answer) = job(command);
         let queue = self.queue.as_ref().ok_or(StoreError::WriterGone)?;
@@ -106,10 +119,11 @@ impl Writer {
 
     /// [`Writer::write`] for synchronous callers. Panics inside an async context (tokio's
     /// blocking channel operations refuse to stall a runtime thread).
-    pub(crate) fn write_blocking<F, R>(&self, command: F) -> Result<R, StoreError>
+    pub(crate) fn write_blocking<F, R, E>(&self, command: F) -> Result<R, E>
     where
-        F: FnMut(&WriteTx) -> Result<R, StoreError> + Send + 'static,
+        F: FnMut(&WriteTx) -> Result<R, E> + Send + 'static,
         R: Send + 'static,
+        E: From<StoreError> + Send + 'static,
     {
         let (msg, answer) = job(command);
         let queue = self.queue.as_ref().ok_or(StoreError::WriterGone)?;
@@ -150,15 +164,16 @@ impl Drop for Writer {
     }
 }
 
-fn job<F, R>(command: F) -> (Msg, oneshot::Receiver<Result<R, StoreError>>)
+fn job<F, R, E>(command: F) -> (Msg, oneshot::Receiver<Result<R, E>>)
 where
-    F: FnMut(&WriteTx) -> Result<R, StoreError> + Send + 'static,
+    F: FnMut(&WriteTx) -> Result<R, E> + Send + 'static,
     R: Send + 'static,
+    E: From<StoreError> + Send + 'static,
 {
     let (reply, answer) = oneshot::channel();
     let job = TypedJob {
         command,
-        output: None,
+        result: None,
         reply,
     };
     (Msg::Job(Box::new(job)), answer)
@@ -200,7 +215,9 @@ fn run(db: &Database, mut rx: mpsc::Receiver<Msg>, commits: &AtomicU64) {
 
 /// Applies `batch` in one transaction and answers every command.
 fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>, commits: &AtomicU64) {
-    let mut failed: Vec<Option<StoreError>> = vec![None; batch.len()];
+    // `None` while a command is live; `Some(Ok(()))` when it failed on its own (its job holds
+    // its error), `Some(Err(e))` when it failed with `e`.
+    let mut failed: Vec<Option<Result<(), StoreError>>> = vec![None; batch.len()];
     let mut attempts = 0u32;
     'attempt: loop {
         let live = failed.iter().filter(|f| f.is_none()).count();
@@ -219,10 +236,13 @@ fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>, commits: &AtomicU64
             if failure.is_some() {
                 continue;
             }
-            let result = catch_unwind(AssertUnwindSafe(|| job.run(&txn)))
-                .unwrap_or_else(|_| Err(StoreError::Internal("a write command panicked".into())));
-            if let Err(e) = result {
-                *failure = Some(e);
+            let result = match catch_unwind(AssertUnwindSafe(|| job.run(&txn))) {
+                Ok(Ok(())) => None,
+                Ok(Err(CommandFailed)) => Some(Ok(())),
+                Err(_) => Some(Err(StoreError::Internal("a write command panicked".into()))),
+            };
+            if let Some(outcome) = result {
+                *failure = Some(outcome);
                 if let Err(e) = txn.into_inner().abort() {
                     // The next begin_write reports whatever is wrong to the remaining commands.
                     tracing::warn!(error = %e, "aborting a write transaction failed");
@@ -244,7 +264,7 @@ fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>, commits: &AtomicU64
         break;
     }
     for (job, failure) in batch.into_iter().zip(failed) {
-        job.finish(failure.map_or(Ok(()), Err));
+        job.finish(failure.unwrap_or(Ok(())));
     }
 }
 
@@ -256,8 +276,8 @@ fn begin(db: &Database) -> Result<WriteTx, StoreError> {
     Ok(WriteTx::new(txn))
 }
 
-fn fail_live(failed: &mut [Option<StoreError>], e: &StoreError) {
+fn fail_live(failed: &mut [Option<Result<(), StoreError>>], e: &StoreError) {
     for f in failed.iter_mut().filter(|f| f.is_none()) {
-        *f = Some(e.clone());
+        *f = Some(Err(e.clone()));
     }
 }
