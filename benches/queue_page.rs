@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::{SignedDuration, Timestamp};
+use supportbox::clock::Clock;
 use supportbox::domain::ids::{AccountId, PriorityId, TenantId, TopicId};
 use supportbox::domain::lang::Lang;
 use supportbox::domain::model::Priority;
@@ -89,7 +90,7 @@ fn rows(now: Timestamp) -> RowPage {
 }
 
 fn bench(c: &mut Criterion) {
-    let now = Timestamp::now();
+    let now = supportbox::clock::SystemClock.now();
     let page = rows(now);
     let counts = TabCounts {
         new: 2_000,

@@ -11,6 +11,7 @@ use std::path::Path;
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::Timestamp;
 use redb::ReadableTable;
+use supportbox::clock::Clock;
 use supportbox::domain::ids::{AccountId, TenantId};
 use supportbox::domain::ticket::{Message, Status, Ticket, Visibility};
 use supportbox::service::admin::create_tenant_in;
@@ -65,7 +66,7 @@ fn message(tenant: TenantId, number: u64, author: u64, now: Timestamp) -> Messag
 
 fn fill(path: &Path) -> Result<(Store, TenantId), StoreError> {
     let store = Store::open(path)?;
-    let now = Timestamp::now();
+    let now = supportbox::clock::SystemClock.now();
     let tenant =
         store.write_blocking(move |w| Ok(create_tenant_in(w, "bench", "Bench", 50, now)?.id))?;
     let keys = TicketIndexKeys {

@@ -30,8 +30,6 @@ use crate::store::Store;
 use crate::web::AssetCatalog;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-/// The search index directory inside the data directory.
-pub const INDEX_DIR: &str = "index";
 
 /// What the web layer needs to know about the certificate in use.
 #[derive(Debug, Clone, Default)]
@@ -84,7 +82,7 @@ impl AppState {
             tracing::info!(removed, "removed unfinished uploads");
         }
         let (search, rebuild_reason) =
-            crate::service::indexer::open(&config.data_dir.join(INDEX_DIR))?;
+            crate::service::indexer::open(&config.data_dir.join(crate::datadir::INDEX_DIR))?;
         let services = Services::new(
             store.clone(),
             clock.clone(),

@@ -6,9 +6,14 @@ use std::fs::{DirBuilder, File, OpenOptions};
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
+// The data directory's layout, named once for every layer (the store's restore swaps the
+// database, the blobs and the index as a unit).
 pub const DB_FILE: &str = "supportbox.redb";
 pub const LOCK_FILE: &str = "supportbox.lock";
 pub const TLS_DIR: &str = "tls";
+pub const BLOBS_DIR: &str = "blobs";
+/// The search index; derived from the database, so rebuilt rather than backed up.
+pub const INDEX_DIR: &str = "index";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DataDirError {

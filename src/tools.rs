@@ -59,7 +59,7 @@ pub async fn backup(config: &Config, out: &std::path::Path) -> Result<(), ToolEr
     let (dir, out) = (config.data_dir.clone(), out.to_owned());
     blocking(move || {
         let started = std::time::Instant::now();
-        let manifest = crate::service::backup::backup_offline(&dir, &out)
+        let manifest = crate::service::backup::backup_offline(&dir, &out, SystemClock.now())
             .map_err(|e| while_running(e, "an offline backup"))?;
         let bytes: u64 = manifest.entries.iter().map(|e| e.bytes).sum();
         let secs = started.elapsed().as_secs_f64();
@@ -92,6 +92,7 @@ pub async fn restore(config: &Config, file: &std::path::Path) -> Result<(), Tool
             &dir,
             std::io::BufReader::with_capacity(1 << 20, input),
             crate::store::backup::Hooks::default(),
+            SystemClock.now(),
         )
         .map_err(|e| while_running(e, "a restore"))?;
         println!(
@@ -165,7 +166,7 @@ pub async fn demo_data(config: &Config, tenants: u64, tickets: u64) -> Result<()
         let started = std::time::Instant::now();
         let summary = demo::generate(&store, &blobs, tenants as usize, per_tenant, clock.now())?;
         let written = started.elapsed();
-        let (index, _) = indexer::open(&dir.root().join(crate::app::INDEX_DIR))?;
+        let (index, _) = indexer::open(&dir.root().join(crate::datadir::INDEX_DIR))?;
         let indexed = indexer::rebuild(&store, &index)?;
         // Everything in the outbox is now in the index.
         let head = store.read_blocking(crate::store::tickets::outbox_head)?;

@@ -28,7 +28,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 use tokio_util::bytes::Bytes;
 
-pub const BLOBS_DIR: &str = "blobs";
+pub use crate::datadir::BLOBS_DIR;
 const TMP_DIR: &str = "tmp";
 const READ_BUF: usize = 64 * 1024;
 
@@ -377,14 +377,11 @@ impl BlobStore {
     fn create_temp(&self) -> Result<(TempGuard, File), BlobError> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let tmp = self.tmp_dir();
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default();
+        let unique: u64 = rand::random();
         let mut attempt = 0;
         loop {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let path = tmp.join(format!("{}-{nanos}-{n}.part", std::process::id()));
+            let path = tmp.join(format!("{}-{unique:016x}-{n}.part", std::process::id()));
             // create_new: never write into a file some other writer owns.
             match std::fs::OpenOptions::new()
                 .write(true)
@@ -417,8 +414,11 @@ impl BlobStore {
                 std::fs::remove_file(&tmp_path).map_err(|e| BlobError::io(&tmp_path, e))?;
                 // Freshly received again: the sweep of abandoned uploads judges a blob by
                 // its age, and this one is about to be referenced.
+                // File times are the file system's own clock, which the sweep compares with.
+                #[allow(clippy::disallowed_methods)]
+                let touched = std::time::SystemTime::now();
                 File::open(&final_path)
-                    .and_then(|f| f.set_modified(std::time::SystemTime::now()))
+                    .and_then(|f| f.set_modified(touched))
                     .map_err(|e| BlobError::io(&final_path, e))?;
                 return Ok(blob);
             }

@@ -1,5 +1,6 @@
 //! Pure types and rules of Supportbox. Nothing here performs I/O or reads the clock.
 
+pub mod backup;
 pub mod caller;
 pub mod ids;
 pub mod lang;

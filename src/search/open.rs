@@ -128,6 +128,8 @@ fn lock_error(e: LockError) -> SearchError {
 fn retry_busy<T>(mut attempt: impl FnMut() -> Result<T, SearchError>) -> Result<T, SearchError> {
     for _ in 0..LOCK_RETRIES {
         match attempt() {
+            // Waiting out another process's descriptor: there is no event to wait for.
+            #[allow(clippy::disallowed_methods)]
             Err(SearchError::Busy) => std::thread::sleep(LOCK_RETRY_PAUSE),
             other => return other,
         }

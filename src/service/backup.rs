@@ -25,7 +25,8 @@ use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 use super::{ServiceError, Services, indexer};
 use crate::blobs::BlobStore;
 use crate::clock::SharedClock;
-use crate::datadir::{DataDir, DataDirError};
+use crate::datadir::{DataDir, DataDirError, INDEX_DIR};
+pub use crate::domain::backup::RestorePhase;
 use crate::store::backup::read::{self, Staged};
 use crate::store::backup::write::{self, Snapshot};
 use crate::store::backup::{BackupError, FailPoint, Hooks, Manifest, check, snapshots, swap};
@@ -82,35 +83,6 @@ pub struct BackupSettings {
     pub keep: usize,
     /// Largest archive accepted by the restore endpoint.
     pub restore_upload_bytes: u64,
-}
-
-/// Where a restore of the running instance stands, for the operator's page.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum RestorePhase {
-    #[default]
-    Idle,
-    Staging {
-        started: Timestamp,
-    },
-    Swapping {
-        started: Timestamp,
-    },
-    Rebuilding {
-        restored_at: Timestamp,
-        tickets: u64,
-        /// Tickets in the index so far.
-        indexed: u64,
-    },
-    Done {
-        restored_at: Timestamp,
-        previous: Option<String>,
-        indexed: u64,
-        warnings: Vec<String>,
-    },
-    Failed {
-        at: Timestamp,
-        error: String,
-    },
 }
 
 /// Shared by every request: maintenance flag, requests in flight, the job lock.
@@ -224,7 +196,11 @@ fn open_offline(data_dir: &Path) -> Result<DataDir, RestoreError> {
 
 /// `supportbox backup --out FILE`: the server must not be running (its lock is needed).
 /// Writes `FILE.partial` and renames it, so `FILE` only ever is a complete archive.
-pub fn backup_offline(data_dir: &Path, out: &Path) -> Result<Manifest, RestoreError> {
+pub fn backup_offline(
+    data_dir: &Path,
+    out: &Path,
+    now: Timestamp,
+) -> Result<Manifest, RestoreError> {
     let dir = open_offline(data_dir)?;
     let store = Store::open(&dir.db_path())?;
     let blobs = BlobStore::new(dir.root())?;
@@ -237,7 +213,7 @@ pub fn backup_offline(data_dir: &Path, out: &Path) -> Result<Manifest, RestoreEr
             &store,
             &blobs,
             &snapshots::backups_dir(dir.root()),
-            Timestamp::now(),
+            now,
             std::io::BufWriter::with_capacity(1 << 20, file),
         )?;
         let file = out_file
@@ -266,7 +242,7 @@ pub struct RestoreReport {
 /// Builds the search index of a staged restore inside its staging directory.
 fn index_staged(staged: &Staged) -> Result<u64, RestoreError> {
     let store = Store::open(&staged.db_path())?;
-    let (index, _) = indexer::open(&staged.dir.join(swap::INDEX_DIR))?;
+    let (index, _) = indexer::open(&staged.dir.join(INDEX_DIR))?;
     let indexed = indexer::rebuild(&store, &index)?;
     // Everything up to the head is in the index; the outbox need not replay it.
     let head = store.read_blocking(store_tickets::outbox_head)?;
@@ -280,10 +256,10 @@ pub fn restore_offline(
     data_dir: &Path,
     archive: impl std::io::Read,
     hooks: Hooks,
+    now: Timestamp,
 ) -> Result<RestoreReport, RestoreError> {
     let dir = DataDir::open(data_dir)?;
     recover_at_start(dir.root())?;
-    let now = Timestamp::now();
     let staging = swap::staging_dir(dir.root(), now)?;
     let mut staged = read::stage(archive, &staging, hooks)?;
     let indexed = index_staged(&staged)?;
@@ -302,7 +278,7 @@ pub fn restore_offline(
 pub fn reindex_offline(data_dir: &Path) -> Result<u64, RestoreError> {
     let dir = open_offline(data_dir)?;
     let store = Store::open(&dir.db_path())?;
-    let (index, _) = indexer::open(&dir.root().join(crate::app::INDEX_DIR))?;
+    let (index, _) = indexer::open(&dir.root().join(INDEX_DIR))?;
     let indexed = indexer::rebuild(&store, &index)?;
     let head = store.read_blocking(store_tickets::outbox_head)?;
     store.write_blocking(move |w| store_tickets::trim_outbox(w, head))?;
@@ -615,7 +591,7 @@ where
     };
     // The index stays where it is (the search index object keeps it open) and is rebuilt
     // in place; removing the staged one keeps the swap from moving it.
-    let staged_index = staged.dir.join(swap::INDEX_DIR);
+    let staged_index = staged.dir.join(INDEX_DIR);
     if staged_index.exists() {
         std::fs::remove_dir_all(&staged_index).map_err(|e| BackupError::io(&staged_index, e))?;
     }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use super::{ServiceError, ServiceResult};
+use super::ServiceResult;
 use crate::domain::ids::TenantId;
 use crate::search::{MessageDoc, OpenState, SearchIndex, TicketDoc};
 use crate::store::tickets::{self as store_tickets, OutboxOp};
@@ -21,10 +21,6 @@ const BATCH: usize = 2_000;
 const COMMIT_INTERVAL: Duration = Duration::from_millis(200);
 /// Tickets read per transaction during a rebuild.
 const REBUILD_PAGE: usize = 1_000;
-
-fn search_err(e: impl std::fmt::Display) -> ServiceError {
-    ServiceError::Internal(format!("search index: {e}"))
-}
 
 /// The document for a ticket as it is now, or `None` when it is gone or in the trash.
 fn load_doc(store: &Store, tenant: TenantId, number: u64) -> Result<Option<TicketDoc>, StoreError> {
@@ -69,11 +65,11 @@ fn catch_up(store: &Store, index: &SearchIndex) -> ServiceResult<usize> {
         };
         for entry in &entries {
             match (entry.op, load_doc(store, entry.tenant, entry.id)?) {
-                (OutboxOp::Upsert, Some(doc)) => index.upsert(&doc).map_err(search_err)?,
-                _ => index.delete(entry.tenant, entry.id).map_err(search_err)?,
+                (OutboxOp::Upsert, Some(doc)) => index.upsert(&doc)?,
+                _ => index.delete(entry.tenant, entry.id)?,
             }
         }
-        index.commit(last).map_err(search_err)?;
+        index.commit(last)?;
         applied += entries.len();
         // The index holds everything up to `last`; redb need not keep those entries.
         store.write_blocking(move |w| store_tickets::trim_outbox(w, last))?;
@@ -94,7 +90,7 @@ pub fn rebuild_counting(
     index.set_rebuilding(true);
     let result = (|| {
         let head = store.read_blocking(store_tickets::outbox_head)?;
-        index.delete_all().map_err(search_err)?;
+        index.delete_all()?;
         let tenants = store.read_blocking(store_tenants::list_tenants)?;
         let mut count = 0u64;
         for tenant in tenants {
@@ -108,7 +104,7 @@ pub fn rebuild_counting(
                 };
                 for ticket in page {
                     if let Some(doc) = load_doc(store, tenant.id, ticket.number)? {
-                        index.upsert(&doc).map_err(search_err)?;
+                        index.upsert(&doc)?;
                         count += 1;
                     }
                 }
@@ -117,7 +113,7 @@ pub fn rebuild_counting(
             }
         }
         // Everything up to `head` is in; later entries are replayed by the normal loop.
-        index.commit(head).map_err(search_err)?;
+        index.commit(head)?;
         Ok(count)
     })();
     index.set_rebuilding(false);
@@ -126,7 +122,7 @@ pub fn rebuild_counting(
 
 /// Opens (or rebuilds) the index and returns it ready for the loop.
 pub fn open(dir: &std::path::Path) -> ServiceResult<(SearchIndex, Option<String>)> {
-    let (index, state) = SearchIndex::open(dir).map_err(search_err)?;
+    let (index, state) = SearchIndex::open(dir)?;
     match state {
         OpenState::Ready { .. } => Ok((index, None)),
         OpenState::NeedsRebuild { reason } => Ok((index, Some(reason))),

@@ -219,6 +219,11 @@ impl Store {
         open.writer.shutdown().await;
     }
 
+    #[cfg(test)]
+    pub(crate) fn queued(&self) -> usize {
+        self.current().writer.queued()
+    }
+
     /// How many write transactions the writer has committed (group-commit metrics, tests).
     pub fn commit_count(&self) -> u64 {
         self.current().writer.commit_count()

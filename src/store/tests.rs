@@ -209,18 +209,23 @@ async fn a_failing_command_does_not_stop_the_rest_of_its_batch() {
 
     // Hold the writer inside a transaction so the next commands pile up into one batch.
     let (release, gate) = std::sync::mpsc::channel::<()>();
+    let (entered, inside) = tokio::sync::oneshot::channel::<()>();
+    let mut entered = Some(entered);
     let blocker = tokio::spawn({
         let store = store.clone();
         async move {
             store
                 .write(move |_| {
+                    if let Some(entered) = entered.take() {
+                        let _ = entered.send(());
+                    }
                     let _ = gate.recv_timeout(Duration::from_secs(10));
                     Ok(())
                 })
                 .await
         }
     });
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    inside.await.unwrap();
     let before = store.commit_count();
 
     let mut tasks = Vec::new();
@@ -249,7 +254,10 @@ async fn a_failing_command_does_not_stop_the_rest_of_its_batch() {
             }
         }));
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // All ten are queued behind the blocker before it lets go, so they form one batch.
+    while store.queued() < 10 {
+        tokio::task::yield_now().await;
+    }
     release.send(()).unwrap();
     blocker.await.unwrap().unwrap();
 

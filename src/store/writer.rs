@@ -145,6 +145,14 @@ impl Writer {
         }
     }
 
+    /// Commands waiting for the writer (tests use it to know a batch has formed).
+    #[cfg(test)]
+    pub(crate) fn queued(&self) -> usize {
+        self.queue
+            .as_ref()
+            .map_or(0, |q| q.max_capacity() - q.capacity())
+    }
+
     pub(crate) fn commit_count(&self) -> u64 {
         self.commits.load(Ordering::Relaxed)
     }

@@ -23,7 +23,7 @@ pub struct SnapshotRow {
 }
 
 /// Where the last restore of the running instance stands.
-pub use crate::service::backup::RestorePhase;
+pub use crate::domain::backup::RestorePhase;
 
 #[derive(Debug, Clone)]
 pub struct BackupsView {

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use poem::http::StatusCode;
 use supportbox::blobs::BlobStore;
+use supportbox::clock::{Clock, SystemClock};
 use supportbox::domain::ids::TenantId;
 use supportbox::search::{Scope, SearchIndex, SearchQuery};
 use supportbox::service::backup::{self as svc, RestorePhase};
@@ -156,7 +157,14 @@ async fn a_round_trip_restores_every_record_and_blob_with_equal_search_results()
     let target = fresh.path().join("data");
     let report = tokio::task::spawn_blocking({
         let target = target.clone();
-        move || svc::restore_offline(&target, bytes.as_slice(), Hooks::default())
+        move || {
+            svc::restore_offline(
+                &target,
+                bytes.as_slice(),
+                Hooks::default(),
+                SystemClock.now(),
+            )
+        }
     })
     .await
     .unwrap()
@@ -433,7 +441,7 @@ fn prepared(tenants: usize, tickets: u64) -> (tempfile::TempDir, Vec<u8>) {
         supportbox::service::demo::generate(&store, &blobs, tenants, tickets, now).unwrap();
     }
     let out = dir.path().join("backup.tar.zst");
-    svc::backup_offline(&data, &out).unwrap();
+    svc::backup_offline(&data, &out, SystemClock.now()).unwrap();
     let bytes = std::fs::read(&out).unwrap();
     (dir, bytes)
 }
@@ -474,7 +482,7 @@ fn an_abort_at_any_step_of_a_restore_leaves_the_old_or_the_new_data_complete() {
     let work = tempfile::tempdir().unwrap();
     let reference = |name: &str, archive: &[u8]| -> PathBuf {
         let dir = work.path().join(name);
-        svc::restore_offline(&dir, archive, Hooks::default()).unwrap();
+        svc::restore_offline(&dir, archive, Hooks::default(), SystemClock.now()).unwrap();
         dir
     };
     let old_dir = reference("old", &archive_a);
@@ -504,6 +512,7 @@ fn an_abort_at_any_step_of_a_restore_leaves_the_old_or_the_new_data_complete() {
             Hooks {
                 fail_at: Some(point),
             },
+            SystemClock.now(),
         )
         .unwrap_err();
         assert!(err.to_string().contains("test hook"), "{point:?}: {err}");
@@ -658,7 +667,7 @@ mod durability {
     fn admin_token(data: &Path) -> String {
         let store = Store::open(&data.join("supportbox.redb")).unwrap();
         let blobs = BlobStore::new(data).unwrap();
-        let now = jiff::Timestamp::now();
+        let now = SystemClock.now();
         supportbox::service::demo::generate(&store, &blobs, 1, 5, now).unwrap();
         let secret = format!("sbt_{}", "5a".repeat(32));
         let hash = supportbox::service::hash_secret(&secret);

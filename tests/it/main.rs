@@ -4,6 +4,7 @@
 
 mod admin;
 mod api;
+mod architecture;
 mod auth;
 mod backup;
 mod browser;

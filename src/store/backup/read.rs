@@ -608,9 +608,9 @@ pub fn stage(input: impl Read, dir: &Path, hooks: Hooks) -> Result<Staged, Backu
 /// afterwards: the thorough check of an archive file.
 pub fn verify_archive_deep(input: impl Read, scratch: &Path) -> Result<Staged, BackupError> {
     let dir = scratch.join(format!(
-        ".verify-{}-{}",
+        ".verify-{}-{:016x}",
         std::process::id(),
-        jiff::Timestamp::now().as_nanosecond()
+        rand::random::<u64>()
     ));
     stage(input, &dir, Hooks::default())
 }

@@ -136,7 +136,7 @@ pub fn write_snapshot(
             return Err(e);
         }
     };
-    let check = check_archive(&path, Timestamp::now());
+    let check = check_archive(&path, now);
     if !check.ok {
         tracing::error!(path = %path.display(), detail = %check.detail, "a new snapshot failed its check");
     }

@@ -27,12 +27,8 @@ use serde::{Deserialize, Serialize};
 
 use super::read::Staged;
 use super::{BackupError, FailPoint, Hooks};
-use crate::blobs::BLOBS_DIR;
-use crate::datadir::DB_FILE;
+use crate::datadir::{BLOBS_DIR, DB_FILE, INDEX_DIR};
 
-/// Must equal `crate::app::INDEX_DIR` (a test checks); named here so that the store does
-/// not depend on the application layer.
-pub const INDEX_DIR: &str = "index";
 /// What a restore replaces, in the order it is swapped.
 pub const ITEMS: [&str; 3] = [DB_FILE, BLOBS_DIR, INDEX_DIR];
 pub const JOURNAL: &str = "restore-journal.json";

@@ -410,6 +410,7 @@ fn a_snapshot_is_one_commit_even_while_writers_run() {
         .unwrap()
         .1;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (first_write, writing) = std::sync::mpsc::sync_channel::<()>(1);
     let writer = {
         let (store, stop) = (store.clone(), stop.clone());
         std::thread::spawn(move || {
@@ -428,11 +429,15 @@ fn a_snapshot_is_one_commit_even_while_writers_run() {
                     })
                     .unwrap();
                 n += 1;
+                if n == 1 {
+                    let _ = first_write.send(());
+                }
             }
             n
         })
     };
-    std::thread::sleep(std::time::Duration::from_millis(50));
+    // The snapshot starts while the writer is known to be writing.
+    writing.recv().unwrap();
     let snapshot = super::write::take_snapshot(
         &store,
         &f.blobs,

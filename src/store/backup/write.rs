@@ -51,9 +51,9 @@ impl WorkDir {
             .mode(0o700)
             .create(root)
             .map_err(|e| BackupError::io(root, e))?;
-        let nanos = Timestamp::now().as_nanosecond();
+        let unique: u64 = rand::random();
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = root.join(format!(".work-{}-{nanos}-{n}", std::process::id()));
+        let path = root.join(format!(".work-{}-{unique:016x}-{n}", std::process::id()));
         DirBuilder::new()
             .mode(0o700)
             .create(&path)
