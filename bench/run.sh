@@ -2,7 +2,7 @@
 # Supportbox benchmark, end to end (see bench/README.md):
 #
 #   bench/run.sh                      # 10 tenants x 10,000 tickets (about 10 minutes)
-#   TICKETS=1000000 bench/run.sh      # the budget size of DESIGN.md section 12
+#   TICKETS=1000000 bench/run.sh      # the budget size of docs/performance.md
 #
 # Builds the release binary and the load generator, generates the data once with
 # `supportbox demo-data` (kept as a pristine copy under bench/data/ and reused by every

@@ -1,5 +1,6 @@
 //! Ticket management and the supporter tabs on a real 1,000,000-ticket database, the size
-//! the performance budget (DESIGN §12: tab and management pages p99 ≤ 10 ms) is set for.
+//! the performance budget is set for (docs/performance.md, "Budget": tab and management
+//! pages p99 ≤ 10 ms).
 //!
 //! The database is too big to build here, so the bench opens one made by
 //! `supportbox demo-data` (see bench/README.md). Opening may migrate the file and the

@@ -22,8 +22,8 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// one second kept RssAnon at about 290 MiB after a mixed load at a million tickets,
 /// against a live heap of 70 to 100 MiB: bursts come more often than that, so freed pages
 /// were reused by the next burst on another thread rather than returned. 10 ms (mimalloc
-/// 2's default) held the maximum at 170 MiB (DESIGN.md section 12 allows 200 MB) for a few
-/// percent of throughput (bench/README.md, "Memory").
+/// 2's default) held the maximum at 170 MiB (the budget is 200 MB: docs/performance.md,
+/// "Memory") for a few percent of throughput (bench/README.md, "Memory").
 #[cfg(feature = "mimalloc")]
 const ALLOCATOR_PURGE_DELAY_MS: std::ffi::c_long = 10;
 
@@ -46,7 +46,7 @@ fn configure_allocator() {}
 /// tokio starts a thread for every task that finds none idle: 128 clients grew the pool to
 /// about 120 threads, which then stay alive because the pool hands work to its threads in
 /// turn. Every thread keeps allocator pages of its own, so at a million tickets the pool's
-/// size decided much of RssAnon (200 MB budget, DESIGN.md section 12). With 32, creation
+/// size decided much of RssAnon (200 MB budget, docs/performance.md). With 32, creation
 /// with 128 clients was about as fast as with 512 (bench/README.md, "Memory").
 const MAX_BLOCKING_THREADS: usize = 32;
 

@@ -41,7 +41,7 @@ impl Role {
         self == Role::TenantAdmin
     }
 
-    /// Supporters keep topics tidy as part of triage (UX.md: Administration → Topics).
+    /// Supporters keep topics tidy as part of triage (docs/ui.md, "Administration").
     pub fn can_manage_topics(self) -> bool {
         self.is_staff()
     }

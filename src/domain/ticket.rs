@@ -1,4 +1,4 @@
-//! Tickets and the state machine of DESIGN.md section 5: who may do what in which status,
+//! Tickets and their state machine (docs/tickets.md): who may do what in which status,
 //! and what each action changes. Pure: storage and services apply the outcome.
 
 use jiff::Timestamp;
@@ -323,7 +323,7 @@ pub fn decide(ticket: &Ticket, actor: Actor, action: &Action) -> Result<Outcome,
     }
 }
 
-/// What the customer reads for a status (UX.md vocabulary keys).
+/// What the customer reads for a status (docs/ui.md, "Vocabulary").
 pub fn customer_label_key(status: Status) -> &'static str {
     match status {
         Status::New => "status.customer.new",

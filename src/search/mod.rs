@@ -1,4 +1,4 @@
-//! Full-text search over tickets and their messages (DESIGN.md section 8), tantivy only.
+//! Full-text search over tickets and their messages (docs/search.md), tantivy only.
 //!
 //! One index serves every tenant; isolation comes from filter clauses that are built in
 //! code from the caller's scope ([`query::scope_filters`]) and that user text cannot reach.

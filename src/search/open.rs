@@ -18,8 +18,8 @@ use super::schema::{self, SCHEMA_VERSION, VERSION_FILE};
 use super::{Inner, SearchError, SearchIndex};
 
 /// The budget after which the writer flushes a segment to disk. One indexing thread keeps
-/// that budget the whole bound (RSS budget of DESIGN.md section 12) and is plenty for
-/// helpdesk-sized documents.
+/// that budget the whole bound on its memory (docs/performance.md, "Memory") and is plenty
+/// for helpdesk-sized documents.
 const WRITER_MEMORY_BYTES: usize = 50_000_000;
 /// Merges run in the background; two keep up with indexing on a 2-core machine without
 /// starving request handling.

@@ -1,8 +1,8 @@
-//! Backup and restore use cases (DESIGN.md section 9): offline commands on a locked data
+//! Backup and restore use cases (docs/backup.md): offline commands on a locked data
 //! directory, online backup and restore for the running server, scheduled snapshots, and
 //! the maintenance state that keeps requests out while a restore swaps the data.
 //!
-//! Online restore, step by step (see docs/architecture.md):
+//! Online restore, step by step (see docs/backup.md, "Restore"):
 //!
 //! 1. the upload is validated and staged into `restore-staging-<time>/` while the instance
 //!    keeps serving (a bad archive stops here and changes nothing);

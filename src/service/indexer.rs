@@ -1,8 +1,8 @@
 //! The search indexer: one task that follows the store's outbox and keeps the tantivy
-//! index in step (DESIGN.md section 8). It commits about every 200 ms while work is
-//! flowing, records the last applied outbox sequence in the commit, replays the gap after
-//! a restart, and rebuilds everything from redb when the index was missing, damaged or of
-//! another schema version.
+//! index in step (docs/search.md, "Outbox and indexer"). It commits about every 200 ms
+//! while work is flowing, records the last applied outbox sequence in the commit, replays
+//! the gap after a restart, and rebuilds everything from redb when the index was missing,
+//! damaged or of another schema version.
 
 use std::sync::Arc;
 use std::time::Duration;

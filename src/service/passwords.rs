@@ -1,5 +1,5 @@
-//! Password hashing with argon2id at (at least) the parameters DESIGN.md section 10 asks
-//! for. Hashing costs tens of milliseconds, so it runs on the blocking pool.
+//! Password hashing with argon2id at 19 MiB, 2 iterations, parallelism 1 (docs/security.md,
+//! "Passwords"). Hashing costs tens of milliseconds, so it runs on the blocking pool.
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -39,7 +39,7 @@ pub fn verify_blocking(password: &str, stored: &str) -> bool {
 /// Each hash holds `MEMORY_KIB` (19 MiB) for its whole run, so a burst of sign-ins would
 /// take 19 MiB per concurrent attempt, and the allocator keeps much of it afterwards.
 /// Hashing is CPU-bound: more hashes at once than cores add memory but no throughput.
-/// Four at most keeps the worst case at 76 MiB (DESIGN.md section 12) on any machine.
+/// Four at most keeps the worst case at 76 MiB on any machine (docs/performance.md, "Memory").
 const MAX_CONCURRENT_HASHES: usize = 4;
 
 async fn hashing_permit() -> Option<SemaphorePermit<'static>> {

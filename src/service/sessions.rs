@@ -1,6 +1,6 @@
 //! Server-side sessions and presence. The cookie holds a random secret; redb holds its
 //! hash. "Last seen" lives in memory and is flushed in batches at most once a minute, so a
-//! page view never writes to disk (DESIGN.md section 7).
+//! page view never writes to disk (docs/storage.md, "Sessions").
 
 use std::collections::HashMap;
 use std::sync::{Mutex, RwLock};

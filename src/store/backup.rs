@@ -1,5 +1,5 @@
 //! Backups: a logical dump of every table taken inside one read transaction, plus the
-//! referenced attachments, as one tar+zstd archive (DESIGN.md section 9); validating such an
+//! referenced attachments, as one tar+zstd archive (docs/backup.md); validating such an
 //! archive, staging it into a fresh directory, and swapping it into the data directory.
 //!
 //! * [`write`]: produce an archive from an open [`Store`](super::Store) while writers keep

@@ -12,7 +12,8 @@
 //! Because each component is self-delimiting, a key made of whole components is a byte prefix
 //! of exactly the keys that start with those components; [`Key::prefix_range`] turns it into
 //! the `[start, end)` range of a redb range scan. Every key starts with the tenant id, which
-//! makes a tenant one contiguous key range (DESIGN §13: tenants can move between instances).
+//! makes a tenant one contiguous key range, so a tenant can move between instances as a whole
+//! (docs/storage.md, "Keys").
 
 use std::ops::Bound;
 

@@ -304,9 +304,9 @@ fn sync_dir(path: &Path) -> Result<(), StoreError> {
 }
 
 /// redb's own page cache, held in anonymous memory. Its default (1 GiB) let the process
-/// grow to gigabytes under read load at a million tickets, far over the memory budget of
-/// DESIGN.md §12; the kernel's page cache keeps the file's hot pages anyway, so a cache
-/// this size costs little speed.
+/// grow to gigabytes under read load at a million tickets, far over the memory budget
+/// (docs/performance.md, "Memory"); the kernel's page cache keeps the file's hot pages
+/// anyway, so a cache this size costs little speed.
 const CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Opens an existing file without ever initialising or truncating it.

@@ -1,7 +1,8 @@
 //! Server-side sessions, keyed by the SHA-256 of the cookie secret.
 //!
 //! "Last seen" is not written per request: the service keeps it in memory and hands it to
-//! [`touch_sessions`] in one batch about once a minute (DESIGN §7).
+//! [`touch_sessions`] in one batch about once a minute, so page views never write
+//! (docs/storage.md, "Sessions").
 
 use crate::store::WriteTx;
 use jiff::Timestamp;

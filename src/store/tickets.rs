@@ -2,7 +2,8 @@
 //!
 //! Every write keeps, in its own transaction, the record, every index entry, the per-status
 //! counts and the outbox in step, so pages read counts in O(1) and lists as bounded range
-//! scans (DESIGN §5, §7, §12). Index keys are described in `crate::store::tables`.
+//! scans within the performance budget (docs/storage.md, "Ticket indexes and counts").
+//! Index keys are described in `crate::store::tables`.
 //!
 //! Two sort values do not live on the ticket: the priority's rank and the customer's name.
 //! The service passes them with every write as [`TicketIndexKeys`]; the store keeps the

@@ -21,7 +21,8 @@ const CA_VALIDITY_SECS: i64 = 3652 * DAY;
 const LEAF_VALIDITY_SECS: i64 = 397 * DAY;
 /// Backdating covers clients whose clocks run a little behind ours.
 const BACKDATE_SECS: i64 = 60 * 60;
-/// Certificates are public, but the directory is the owner's alone anyway (DESIGN: tls/ 0600).
+/// Certificates are public, but the directory is the owner's alone anyway (docs/security.md,
+/// "TLS files").
 const FILE_MODE: u32 = 0o600;
 
 /// A subject alternative name, normalised so names from config, the OS and certificates

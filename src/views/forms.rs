@@ -1,4 +1,4 @@
-//! Form building blocks shared by every page (UX.md "Forms"): labels above fields, the
+//! Form building blocks shared by every page (docs/ui.md, "Forms"): labels above fields, the
 //! error next to its field and summarised at the top, entered values kept after an error,
 //! one primary button, and the CSRF token in every state-changing form.
 

@@ -15,8 +15,8 @@ pub struct NavItem {
     pub also: Vec<String>,
 }
 
-/// The main menu for the person viewing the page (UX.md "Navigation by role"), limited to
-/// the areas that exist so far.
+/// The main menu for the person viewing the page, only the areas their role may open
+/// (docs/ui.md, "Navigation by role").
 pub fn nav_items(ctx: &PageCtx) -> Vec<NavItem> {
     let item = |href: String, label_key| NavItem {
         href,

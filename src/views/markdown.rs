@@ -1,7 +1,7 @@
 //! Markdown written by people (ticket descriptions, replies, notes, solutions) rendered
 //! to HTML. The output of pulldown-cmark is untrusted — raw HTML passes through it — so
 //! everything goes through ammonia before it reaches the page. This is the one place in
-//! the views that emits `PreEscaped` (DESIGN.md section 10).
+//! the views that emits `PreEscaped` (docs/security.md, "Markdown").
 
 use std::collections::HashSet;
 use std::sync::LazyLock;

@@ -1,5 +1,5 @@
-//! Dates as people read them (UX.md): relative ("vor 3 Stunden" / "3 hours ago") with the
-//! exact time on hover, in the server's time zone and the person's language.
+//! Dates as people read them (docs/ui.md, "Dates"): relative ("vor 3 Stunden" / "3 hours
+//! ago") with the exact time on hover, in the server's time zone and the person's language.
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;

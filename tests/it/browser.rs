@@ -1,13 +1,14 @@
-//! Real-browser end-to-end tests (issue 7): Debian's headless Chromium driven through
+//! Real-browser end-to-end tests: Debian's headless Chromium driven through
 //! chromedriver with fantoccini, against the compiled binary on a free port.
 //!
 //! One run serves every test here: it starts the server and chromedriver once, walks the
-//! people of the issue through their work (setup, a second organisation, invitations, a
-//! ticket reported from a phone with a screenshot, accepted, asked back, answered,
-//! resolved, German and English, sign-out), checks every main page at phone (390×844) and
-//! desktop (1366×768) size, saves screenshots under `target/screenshots/`, and repeats the
-//! core flows with JavaScript switched off. Each test then asserts its own part of what
-//! the run found, so a layout problem does not hide a broken flow or the other way round.
+//! operator, a supporter and a customer through their work (setup, a second organisation,
+//! invitations, a ticket reported from a phone with a screenshot, accepted, asked back,
+//! answered, resolved, German and English, sign-out), checks every main page at phone
+//! (390×844) and desktop (1366×768) size, saves screenshots under `target/screenshots/`, and
+//! repeats the core flows with JavaScript switched off. Each test then asserts its own part
+//! of what the run found, so a layout problem does not hide a broken flow or the other way
+//! round.
 //!
 //! Vendored: `browser/axe.min.js` is axe-core 4.14.1 (MPL-2.0), from the npm package
 //! (`npm pack axe-core@4`, file `package/axe.min.js`; sha256

@@ -615,7 +615,7 @@ pub fn header<'a>(resp: &'a TestResponse, name: &str) -> Option<&'a str> {
     resp.0.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-/// The security headers every response must carry (DESIGN.md section 10).
+/// The security headers every response must carry (docs/security.md, "Response headers").
 pub fn assert_security_headers(resp: &TestResponse) {
     assert_security_header_map(resp.0.headers());
 }

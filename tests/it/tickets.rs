@@ -1,4 +1,4 @@
-//! Tickets through the pages (issue 4, "Tests" and "Done when"): the round trip of a
+//! Tickets through the pages: the round trip of a
 //! request, every transition with the tabs after it, kept counts against a recount,
 //! isolation, internal notes, hostile input, search, ticket management and the customer
 //! picker. Uploads have their own module (`uploads.rs`), the API its own

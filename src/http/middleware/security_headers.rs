@@ -1,4 +1,4 @@
-//! Security headers of DESIGN.md section 10 on every response.
+//! The security headers every response carries (docs/security.md, "Response headers").
 
 use poem::http::{HeaderName, HeaderValue, header};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};

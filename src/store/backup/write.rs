@@ -29,8 +29,8 @@ use crate::store::{Store, StoreError, migrate, tables};
 
 /// Input per compression job. zstd's default for level 3 is 8 MiB, and its buffers for two
 /// workers then held about 67 MB while a scheduled snapshot ran, a third of the server's
-/// memory budget (DESIGN.md section 12); 1 MiB jobs hold a fraction of that and still keep
-/// every worker busy.
+/// memory budget (docs/performance.md, "Memory"); 1 MiB jobs hold a fraction of that and
+/// still keep every worker busy.
 const ZSTD_JOB_BYTES: u32 = 1 << 20;
 
 /// zstd level: level 3 compresses helpdesk text about 4:1 at several hundred MB/s per core.

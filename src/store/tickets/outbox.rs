@@ -1,4 +1,5 @@
-//! The outbox: searchable changes in commit order, for the search indexer (DESIGN §8).
+//! The outbox: searchable changes in commit order, for the search indexer (docs/search.md,
+//! "Outbox and indexer").
 //!
 //! The transaction that changes a searchable record appends an entry naming it, so the
 //! indexer never misses a change: it remembers the last seq it applied (in its commit

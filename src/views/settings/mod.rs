@@ -1,4 +1,4 @@
-//! Tenant administration (UX.md "Verwaltung / Administration"). Every page carries the
+//! Tenant administration (docs/ui.md, "Administration"). Every page carries the
 //! sub-navigation; what it lists depends on the role: topics and who is signed in for
 //! supporters, users, priorities and the audit log for tenant admins as well.
 

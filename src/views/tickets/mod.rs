@@ -1,9 +1,10 @@
-//! Ticket pages (DESIGN.md section 5, UX.md): reporting a problem, filing one for a
+//! Ticket pages (docs/tickets.md, docs/ui.md): reporting a problem, filing one for a
 //! customer, the ticket page with its thread and actions, the supporter queues, ticket
 //! management and "My requests".
 //!
 //! Staff and customers read different words for the same status (`status.staff.*` and
-//! `status.customer.*`); which one a page uses follows the viewer's role.
+//! `status.customer.*`); which one a page uses follows the viewer's role (docs/ui.md,
+//! "Vocabulary").
 
 pub mod data;
 mod lists;

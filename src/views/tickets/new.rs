@@ -1,5 +1,5 @@
 //! Reporting a problem (customers) and filing a ticket for a customer (supporters, after
-//! a phone call or a visit), with the customer picker of UX.md "Pickers".
+//! a phone call or a visit), with the customer picker (docs/ui.md, "Pickers").
 
 use maud::{Markup, html};
 

@@ -1,5 +1,6 @@
-//! The run behind every browser test: one server, one chromedriver, and the people of
-//! issue 7 doing their work in Chromium — first with JavaScript, then without.
+//! The run behind every browser test: one server, one chromedriver, and the operator, a
+//! supporter and a customer doing their work in Chromium — first with JavaScript, then
+//! without.
 
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
@@ -297,7 +298,7 @@ async fn resolve(s: &Session, solution: &str) {
     s.sees(".solution", solution).await;
 }
 
-/// The flows of issue 7 with JavaScript on: the operator at a desktop, the customer on a
+/// The core flows with JavaScript on: the operator at a desktop, the customer on a
 /// phone, the supporter at a desktop, each in their own browser.
 async fn with_javascript(w: &World, op: &Session, cu: &Session, su: &Session, r: &mut Report) {
     // First-run setup from the address in the log.

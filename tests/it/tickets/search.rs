@@ -1,4 +1,4 @@
-//! Search through the pages (DESIGN.md section 8): German and English stemming, a new
+//! Search through the pages (docs/search.md): German and English stemming, a new
 //! ticket findable as soon as the outbox is applied, Ticket management's free-text
 //! filter, staff-only internal notes, and the tenant and customer scopes.
 

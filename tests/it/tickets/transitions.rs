@@ -1,4 +1,4 @@
-//! Every transition of DESIGN.md section 5 through the HTTP layer: from each status
+//! Every transition of docs/tickets.md through the HTTP layer: from each status
 //! (and the trash), each action by a supporter, the customer's reply, and the admin's
 //! restore and purge. Allowed actions move the ticket and every tab follows; refused ones
 //! show why and change nothing. After every step each tab is compared with a model.
@@ -45,7 +45,7 @@ enum Outcome {
     NotFound,
 }
 
-/// The rules as DESIGN.md section 5 states them, written down independently of the
+/// The rules as docs/tickets.md states them, written down independently of the
 /// domain code.
 fn expected(from: Place, who: Who, action: Act) -> Outcome {
     use Outcome::*;
