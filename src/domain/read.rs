@@ -4,7 +4,8 @@
 
 use std::ops::Range;
 
-use super::model::{Account, Priority, Topic};
+use super::accounts::Account;
+use super::catalog::{Priority, Topic};
 use super::ticket::{HistoryEntry, Message, Status, Ticket};
 
 /// The ticket page.

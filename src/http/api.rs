@@ -8,8 +8,8 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi, OpenApiService, SecurityScheme};
 
 use crate::app::{AppState, VERSION};
+use crate::domain::accounts::Account;
 use crate::domain::caller::Identity;
-use crate::domain::model::Account;
 
 /// The person behind a valid token.
 pub struct ApiUser {

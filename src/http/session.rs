@@ -11,8 +11,8 @@ use poem::{
 use super::middleware::cookie_value;
 use crate::app::AppState;
 use crate::domain::caller::{AuthMethod, Caller, Identity};
-use crate::domain::model::Tenant;
 use crate::domain::role::Role;
+use crate::domain::tenants::Tenant;
 use crate::error::AppError;
 use crate::service::auth::SignedIn;
 use crate::views::{TenantNav, UserNav};

@@ -10,8 +10,8 @@ use super::account::DoneQuery;
 use super::respond::{form_errors, see_other, with_done};
 use super::session::{TenantCaller, client_addr};
 use crate::app::AppState;
+use crate::domain::audit::AuditKind;
 use crate::domain::ids::{AccountId, PriorityId, TopicId};
-use crate::domain::model::AuditKind;
 use crate::domain::role::Role;
 use crate::error::AppError;
 use crate::service::catalog::{PriorityInput, TopicInput};
@@ -606,7 +606,7 @@ pub struct AuditQuery {
 }
 
 pub fn audit_rows(
-    events: Vec<(crate::domain::model::AuditEvent, Option<String>)>,
+    events: Vec<(crate::domain::audit::AuditEvent, Option<String>)>,
 ) -> Vec<AuditRow> {
     events
         .into_iter()

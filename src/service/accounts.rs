@@ -4,10 +4,12 @@ use jiff::Timestamp;
 
 use super::audit::{self, Entry};
 use super::{Checks, ServiceError, ServiceResult, Services, hash_secret, new_secret};
+use crate::domain::accounts::Account;
+use crate::domain::audit::AuditKind;
 use crate::domain::caller::{AuthMethod, Identity};
 use crate::domain::ids::{TenantId, TokenId};
 use crate::domain::lang::Lang;
-use crate::domain::model::{Account, ApiToken, AuditKind};
+use crate::domain::tokens::ApiToken;
 use crate::domain::validate::{self, MAX_NAME_CHARS};
 use crate::store::{StoreError, accounts as store_accounts, tokens as store_tokens};
 

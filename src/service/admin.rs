@@ -5,9 +5,11 @@ use jiff::Timestamp;
 
 use super::audit::{self, Entry};
 use super::{Checks, ServiceError, ServiceResult, Services};
+use crate::domain::audit::AuditKind;
 use crate::domain::caller::Identity;
 use crate::domain::ids::TenantId;
-use crate::domain::model::{AuditKind, InstanceSettings, Tenant};
+use crate::domain::settings::InstanceSettings;
+use crate::domain::tenants::Tenant;
 use crate::domain::validate::{self, MAX_NAME_CHARS};
 use crate::store::{
     StoreError, accounts as store_accounts, catalog as store_catalog, settings as store_settings,

@@ -5,9 +5,9 @@ use crate::store::WriteTx;
 use jiff::Timestamp;
 
 use super::{ServiceError, ServiceResult, Services};
+use crate::domain::audit::{AuditEvent, AuditKind};
 use crate::domain::caller::{Caller, Identity};
 use crate::domain::ids::{AccountId, TenantId};
-use crate::domain::model::{AuditEvent, AuditKind};
 use crate::store::{StoreError, accounts as store_accounts, audit as store_audit};
 
 /// One entry to append; `seq` is assigned by storage.

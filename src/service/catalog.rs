@@ -2,8 +2,8 @@
 
 use super::{Checks, ServiceError, ServiceResult, Services};
 use crate::domain::caller::Caller;
+use crate::domain::catalog::{Priority, Topic};
 use crate::domain::ids::{PriorityId, TopicId};
-use crate::domain::model::{Priority, Topic};
 use crate::domain::validate::{self, FieldError, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS};
 use crate::store::{StoreError, catalog as store_catalog};
 

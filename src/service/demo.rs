@@ -7,8 +7,8 @@ use jiff::{SignedDuration, Timestamp};
 use super::admin::create_tenant_in;
 use super::{ServiceResult, passwords};
 use crate::blobs::BlobStore;
+use crate::domain::accounts::Membership;
 use crate::domain::ids::{AccountId, PriorityId, TenantId, TopicId};
-use crate::domain::model::Membership;
 use crate::domain::role::Role;
 use crate::domain::ticket::{
     Attachment, Change, HistoryEntry, Message, Status, Ticket, Visibility,

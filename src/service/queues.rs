@@ -4,9 +4,10 @@
 use jiff::Timestamp;
 
 use super::{Checks, ServiceError, ServiceResult, Services};
+use crate::domain::accounts::{Account, Membership};
 use crate::domain::caller::Caller;
+use crate::domain::catalog::{Priority, Topic};
 use crate::domain::ids::{AccountId, PriorityId, TenantId, TopicId};
-use crate::domain::model::{Account, Membership, Priority, Topic};
 use crate::domain::read::{HitPlace, RowPage, SearchHit, SearchOutcome, TabCounts, TicketRow};
 use crate::domain::role::Role;
 use crate::domain::ticket::{Status, Tab, Ticket};

@@ -10,7 +10,8 @@ use jiff::{SignedDuration, Timestamp};
 use super::{ServiceResult, hash_secret, new_secret};
 use crate::clock::SharedClock;
 use crate::domain::ids::{AccountId, TenantId};
-use crate::domain::model::{InstanceSettings, Session};
+use crate::domain::sessions::Session;
+use crate::domain::settings::InstanceSettings;
 use crate::store::{Store, sessions as store_sessions};
 
 /// A person counts as "signed in now" when seen within this span.

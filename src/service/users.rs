@@ -4,10 +4,13 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::audit::{self, Entry};
 use super::{Checks, ServiceError, ServiceResult, Services, new_secret, passwords};
+use crate::domain::accounts::{Account, Membership};
+use crate::domain::audit::AuditKind;
 use crate::domain::caller::Caller;
 use crate::domain::ids::AccountId;
-use crate::domain::model::{Account, AuditKind, Invitation, Membership, Session};
+use crate::domain::invitations::Invitation;
 use crate::domain::role::Role;
+use crate::domain::sessions::Session;
 use crate::domain::validate::{self, MAX_NAME_CHARS};
 use crate::store::accounts::{self as store_accounts, NewAccount};
 use crate::store::{StoreError, invitations as store_invitations};

@@ -13,9 +13,9 @@ use super::tables::{
     ACCOUNT_BY_EMAIL, ACCOUNTS, MEMBERSHIP_BY_ACCOUNT, MEMBERSHIPS, OPERATOR_ACCOUNTS, name,
 };
 use super::tenants::get_tenant;
+use crate::domain::accounts::{Account, Membership};
 use crate::domain::ids::{AccountId, TenantId};
 use crate::domain::lang::Lang;
-use crate::domain::model::{Account, Membership};
 
 const SEQUENCE: &str = "accounts";
 const INSTANCE: u64 = TenantId::INSTANCE.0;

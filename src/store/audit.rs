@@ -15,8 +15,8 @@ use super::access::{self, BadValue, SetTable, Tx, dangling, versioned_v1};
 use super::error::StoreError;
 use super::keys::{Key, KeyReader};
 use super::tables::{AUDIT_BY_ACTOR, AUDIT_BY_KIND, AUDIT_EVENTS, name};
+use crate::domain::audit::{AuditEvent, AuditKind};
 use crate::domain::ids::{AccountId, TenantId};
-use crate::domain::model::{AuditEvent, AuditKind};
 
 /// Most index entries one [`list_audit`] call reads when it has to filter entries itself
 /// (kind *and* actor), so a filter that matches little cannot read the whole log. The page

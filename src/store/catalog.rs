@@ -10,8 +10,8 @@ use super::error::StoreError;
 use super::keys::Key;
 use super::tables::{PRIORITIES, TOPICS, name};
 use super::tenants::get_tenant;
+use crate::domain::catalog::{Priority, Topic};
 use crate::domain::ids::{PriorityId, TenantId, TopicId};
-use crate::domain::model::{Priority, Topic};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 enum PriorityRecord {

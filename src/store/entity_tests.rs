@@ -15,10 +15,12 @@ use super::settings;
 use super::tables::{self, name};
 use super::tenants;
 use super::{Store, StoreError};
+use crate::domain::accounts::{Account, Membership};
 use crate::domain::ids::{AccountId, TenantId};
 use crate::domain::lang::Lang;
-use crate::domain::model::{Account, InstanceSettings, Membership, Tenant};
 use crate::domain::role::Role;
+use crate::domain::settings::InstanceSettings;
+use crate::domain::tenants::Tenant;
 
 pub(super) fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();

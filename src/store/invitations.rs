@@ -11,7 +11,7 @@ use super::keys::Key;
 use super::tables::{INVITATION_BY_HASH, INVITATIONS, name};
 use super::tenants::get_tenant;
 use crate::domain::ids::{AccountId, TenantId};
-use crate::domain::model::Invitation;
+use crate::domain::invitations::Invitation;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 enum InvitationRecord {

@@ -14,7 +14,7 @@ use super::error::StoreError;
 use super::keys::{Key, KeyReader};
 use super::tables::{SESSION_BY_ACCOUNT, SESSIONS, name};
 use crate::domain::ids::{AccountId, TenantId};
-use crate::domain::model::Session;
+use crate::domain::sessions::Session;
 
 const INSTANCE: u64 = TenantId::INSTANCE.0;
 

@@ -9,7 +9,7 @@ use super::error::StoreError;
 use super::keys::Key;
 use super::tables::{SETTINGS, name};
 use crate::domain::ids::TenantId;
-use crate::domain::model::InstanceSettings;
+use crate::domain::settings::InstanceSettings;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 enum InstanceSettingsRecord {

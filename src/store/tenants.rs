@@ -11,7 +11,7 @@ use super::error::StoreError;
 use super::keys::{Key, KeyError, KeyReader};
 use super::tables::{TENANT_BY_SLUG, TENANTS, name};
 use crate::domain::ids::TenantId;
-use crate::domain::model::Tenant;
+use crate::domain::tenants::Tenant;
 
 const SEQUENCE: &str = "tenants";
 

@@ -13,7 +13,7 @@ use super::error::StoreError;
 use super::keys::Key;
 use super::tables::{API_TOKENS, TOKEN_BY_HASH, name};
 use crate::domain::ids::{AccountId, TenantId, TokenId};
-use crate::domain::model::ApiToken;
+use crate::domain::tokens::ApiToken;
 
 const SEQUENCE: &str = "api_tokens";
 const INSTANCE: u64 = TenantId::INSTANCE.0;

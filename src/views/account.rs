@@ -11,8 +11,9 @@ use super::forms::{
 use super::parts::{SubNavItem, Tone, empty, once_box, status_badge};
 use super::time::relative;
 use super::{PageCtx, layout};
+use crate::domain::accounts::Account;
 use crate::domain::lang::Lang;
-use crate::domain::model::{Account, ApiToken};
+use crate::domain::tokens::ApiToken;
 
 /// Profile · Password · API tokens.
 pub fn subnav(ctx: &PageCtx, current: &str) -> Markup {

@@ -216,7 +216,8 @@ mod tests {
     use super::*;
     use crate::domain::ids::TenantId;
     use crate::domain::lang::Lang;
-    use crate::domain::model::{InstanceSettings, Tenant};
+    use crate::domain::settings::InstanceSettings;
+    use crate::domain::tenants::Tenant;
     use crate::views::test_support::{assert_labelled, user_ctx};
 
     fn row(name: &str, suspended: bool, limit: u32) -> TenantRow {

@@ -9,8 +9,8 @@ use super::forms::{
 };
 use super::parts::{Tone, empty, role_badge, status_badge};
 use super::{PageCtx, account, layout};
-use crate::domain::model::Tenant;
 use crate::domain::role::Role;
+use crate::domain::tenants::Tenant;
 
 /// The messages the sign-in page may show. Unknown, wrong and disabled accounts all get
 /// `auth.login_failed`, so the page does not tell which it was.

@@ -5,10 +5,12 @@
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use crate::domain::model::{
-    Account, AuditEvent, InstanceSettings, Membership, Priority, Tenant, Topic,
-};
+use crate::domain::accounts::{Account, Membership};
+use crate::domain::audit::AuditEvent;
+use crate::domain::catalog::{Priority, Topic};
 use crate::domain::role::Role;
+use crate::domain::settings::InstanceSettings;
+use crate::domain::tenants::Tenant;
 
 /// A member of a tenant as the users page lists them.
 #[derive(Debug, Clone)]

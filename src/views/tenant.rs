@@ -4,9 +4,9 @@ use maud::{Markup, html};
 
 use super::parts::{Tone, role_badge, status_badge};
 use super::{PageCtx, layout};
-use crate::domain::model::Tenant;
 use crate::domain::read::TabCounts;
 use crate::domain::role::Role;
+use crate::domain::tenants::Tenant;
 
 /// Greeting, what this person can do here, and an honest empty state: requests are not
 /// part of this version yet, so the page offers only what exists.

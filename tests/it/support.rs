@@ -12,8 +12,8 @@ use poem::{Addr, EndpointExt, Request, RequestParts, Response, Route};
 use supportbox::app::{AppState, TlsInfo, base_routes, with_middleware};
 use supportbox::clock::ManualClock;
 use supportbox::config::Config;
+use supportbox::domain::accounts::Membership;
 use supportbox::domain::ids::{AccountId, TenantId};
-use supportbox::domain::model::Membership;
 use supportbox::domain::role::Role;
 use supportbox::store::Store;
 use supportbox::store::accounts::{self, NewAccount};
@@ -639,10 +639,12 @@ pub fn assert_security_header_map(headers: &HeaderMap) {
 /// Store helpers for tests that arrange state directly.
 #[allow(dead_code)]
 pub mod arrange {
+    use supportbox::domain::accounts::{Account, Membership};
     use supportbox::domain::caller::{AuthMethod, Caller};
+    use supportbox::domain::catalog::{Priority, Topic};
     use supportbox::domain::ids::{AccountId, TenantId};
-    use supportbox::domain::model::{Account, Membership, Priority, Tenant, Topic};
     use supportbox::domain::role::Role;
+    use supportbox::domain::tenants::Tenant;
     use supportbox::service::catalog::{PriorityInput, TopicInput};
     use supportbox::store::{StoreError, accounts, catalog, invitations, settings, tenants};
 

@@ -1,9 +1,11 @@
 //! Sessions, API tokens, invitations and the audit log.
 
 use super::{at, new_account, new_tenant, open, read, write};
+use crate::domain::audit::{AuditEvent, AuditKind};
 use crate::domain::ids::{AccountId, TenantId, TokenId};
-use crate::domain::model::{AuditEvent, AuditKind, Invitation, Session};
+use crate::domain::invitations::Invitation;
 use crate::domain::role::Role;
+use crate::domain::sessions::Session;
 use crate::store::{Store, StoreError, audit, invitations, sessions, tokens};
 
 fn hash(n: u8) -> [u8; 32] {

@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 use maud::{Markup, html};
 
-use crate::domain::model::AuditKind;
+use crate::domain::audit::AuditKind;
 use crate::views::data::AuditRow;
 use crate::views::forms::{FieldOpts, FormErrors, flash, select_with};
 use crate::views::parts::empty;
@@ -111,9 +111,9 @@ pub fn audit(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::audit::AuditEvent;
     use crate::domain::ids::{AccountId, TenantId};
     use crate::domain::lang::Lang;
-    use crate::domain::model::AuditEvent;
     use crate::domain::role::Role;
     use crate::views::test_support::{assert_labelled, ctx, user_ctx};
 

@@ -5,7 +5,7 @@
 use maud::{Markup, html};
 
 use super::subnav;
-use crate::domain::model::{Priority, Topic};
+use crate::domain::catalog::{Priority, Topic};
 use crate::views::data::{PriorityForm, TopicForm};
 use crate::views::forms::{
     FieldOpts, FormErrors, InputKind, action_button, checkbox_in, csrf_field, error_summary_in,

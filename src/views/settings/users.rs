@@ -5,8 +5,8 @@ use jiff::Timestamp;
 use maud::{Markup, html};
 
 use super::subnav;
-use crate::domain::model::Session;
 use crate::domain::role::Role;
+use crate::domain::sessions::Session;
 use crate::views::data::{CreateUserForm, InviteForm, PendingInvitation, UserRow};
 use crate::views::forms::{
     FieldOpts, FormErrors, InputKind, action_button, csrf_field, error_summary_in, field_with,
@@ -317,9 +317,9 @@ pub fn user_detail(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::accounts::{Account, Membership};
     use crate::domain::ids::{AccountId, TenantId};
     use crate::domain::lang::Lang;
-    use crate::domain::model::{Account, Membership};
     use crate::views::test_support::{assert_labelled, user_ctx};
 
     fn row(name: &str, disabled: bool, online: bool) -> UserRow {

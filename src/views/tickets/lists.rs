@@ -7,7 +7,8 @@ use maud::{Markup, html};
 
 use super::data::{ListFilter, MyFilter};
 use super::{labelled_input, labelled_select, status_badge, status_text, ticket_href, with_query};
-use crate::domain::model::{Account, Priority, Topic};
+use crate::domain::accounts::Account;
+use crate::domain::catalog::{Priority, Topic};
 use crate::domain::read::{RowPage, TabCounts, TicketRow};
 use crate::domain::role::Role;
 use crate::domain::ticket::{Status, Tab};

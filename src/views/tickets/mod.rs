@@ -205,8 +205,9 @@ pub(crate) fn files_field(ctx: &PageCtx, errors: &FormErrors, form: &str) -> Mar
 pub(crate) mod fixtures {
     use jiff::Timestamp;
 
+    use crate::domain::accounts::Account;
+    use crate::domain::catalog::{Priority, Topic};
     use crate::domain::ids::{AccountId, PriorityId, TenantId, TopicId};
-    use crate::domain::model::{Account, Priority, Topic};
     use crate::domain::read::TicketRow;
     use crate::domain::ticket::{Status, Ticket};
 

@@ -5,7 +5,8 @@ use maud::{Markup, html};
 
 use super::data::{NewForCustomerForm, NewTicketForm};
 use super::{error_text, files_field, labelled_input, upload_action};
-use crate::domain::model::{Account, Priority, Topic};
+use crate::domain::accounts::Account;
+use crate::domain::catalog::{Priority, Topic};
 use crate::views::forms::{
     FieldOpts, FormErrors, InputKind, csrf_field, error_summary, field_with, select_with,
     textarea_with,

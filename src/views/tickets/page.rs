@@ -7,8 +7,8 @@ use maud::{Markup, html};
 
 use super::data::TicketDrafts;
 use super::{file_size, status_badge, ticket_href};
+use crate::domain::accounts::Account;
 use crate::domain::ids::{AccountId, PriorityId, TopicId};
-use crate::domain::model::Account;
 use crate::domain::read::TicketDetail;
 use crate::domain::ticket::{Actor, Attachment, Change, Message, Status, Visibility};
 use crate::views::forms::{FormErrors, flash, message};
