@@ -10,8 +10,7 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::http::{
-    account, admin, api, auth_pages, backup, queues, session::LoadSession, settings, tenant,
-    tickets,
+    account, admin, api, auth_pages, backup, session::LoadSession, settings, tenant, tickets,
 };
 use crate::http::{
     assets, health,
@@ -216,53 +215,65 @@ fn tenant_routes(route: Route) -> Route {
     route
         .at("/t/:slug/", get(tenant::home))
         .at("/t/:slug/settings/", get(settings::index))
-        .at("/t/:slug/settings/users", get(settings::users))
-        .at("/t/:slug/settings/users/invite", post(settings::invite))
+        .at("/t/:slug/settings/users", get(settings::users::users))
+        .at(
+            "/t/:slug/settings/users/invite",
+            post(settings::users::invite),
+        )
         .at(
             "/t/:slug/settings/invitations/:id/withdraw",
-            post(settings::withdraw_invitation),
+            post(settings::users::withdraw_invitation),
         )
         .at(
             "/t/:slug/settings/users/create",
-            post(settings::create_user),
+            post(settings::users::create_user),
         )
-        .at("/t/:slug/settings/users/:id", get(settings::user_detail))
-        .at("/t/:slug/settings/users/:id/role", post(settings::set_role))
+        .at(
+            "/t/:slug/settings/users/:id",
+            get(settings::users::user_detail),
+        )
+        .at(
+            "/t/:slug/settings/users/:id/role",
+            post(settings::users::set_role),
+        )
         .at(
             "/t/:slug/settings/users/:id/disable",
-            post(settings::disable_user),
+            post(settings::users::disable_user),
         )
         .at(
             "/t/:slug/settings/users/:id/enable",
-            post(settings::enable_user),
+            post(settings::users::enable_user),
         )
         .at(
             "/t/:slug/settings/users/:id/sessions/end",
-            post(settings::end_sessions),
+            post(settings::users::end_sessions),
         )
         .at(
             "/t/:slug/settings/priorities",
-            get(settings::priorities).post(settings::create_priority),
+            get(settings::catalog::priorities).post(settings::catalog::create_priority),
         )
         .at(
             "/t/:slug/settings/priorities/:id",
-            post(settings::update_priority),
+            post(settings::catalog::update_priority),
         )
         .at(
             "/t/:slug/settings/priorities/:id/delete",
-            post(settings::delete_priority),
+            post(settings::catalog::delete_priority),
         )
         .at(
             "/t/:slug/settings/topics",
-            get(settings::topics).post(settings::create_topic),
+            get(settings::catalog::topics).post(settings::catalog::create_topic),
         )
-        .at("/t/:slug/settings/topics/:id", post(settings::update_topic))
+        .at(
+            "/t/:slug/settings/topics/:id",
+            post(settings::catalog::update_topic),
+        )
         .at(
             "/t/:slug/settings/topics/:id/delete",
-            post(settings::delete_topic),
+            post(settings::catalog::delete_topic),
         )
-        .at("/t/:slug/settings/audit", get(settings::audit))
-        .at("/t/:slug/settings/online", get(settings::online))
+        .at("/t/:slug/settings/audit", get(settings::audit::audit))
+        .at("/t/:slug/settings/online", get(settings::users::online))
         .at(
             "/t/:slug/tickets/new",
             get(tickets::new_page).post(tickets::create),
@@ -272,7 +283,7 @@ fn tenant_routes(route: Route) -> Route {
             get(tickets::new_for_customer_page).post(tickets::create_for_customer),
         )
         .at("/t/:slug/customers/search", get(tickets::customer_search))
-        .at("/t/:slug/tickets", get(queues::manage))
+        .at("/t/:slug/tickets", get(tickets::list::manage))
         .at("/t/:slug/tickets/:number", get(tickets::page))
         .at("/t/:slug/tickets/:number/reply", post(tickets::reply))
         .at("/t/:slug/tickets/:number/note", post(tickets::note))
@@ -293,10 +304,10 @@ fn tenant_routes(route: Route) -> Route {
             "/t/:slug/tickets/:number/files/:seq/:index",
             get(tickets::file),
         )
-        .at("/t/:slug/queue/:tab", get(queues::queue))
-        .at("/t/:slug/my", get(queues::my_requests))
-        .at("/t/:slug/search", get(queues::search))
-        .at("/t/:slug/events", get(queues::events))
+        .at("/t/:slug/queue/:tab", get(tickets::list::queue))
+        .at("/t/:slug/my", get(tickets::list::my_requests))
+        .at("/t/:slug/search", get(tickets::list::search))
+        .at("/t/:slug/events", get(tickets::list::events))
 }
 
 fn api_routes() -> Route {

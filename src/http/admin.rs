@@ -7,7 +7,7 @@ use poem::{IntoResponse, Request, Response, handler};
 use super::account::DoneQuery;
 use super::respond::{form_errors, see_other, with_done};
 use super::session::{Operator, client_addr};
-use super::settings::{AuditQuery, audit_rows};
+use super::settings::audit::{AuditQuery, audit_rows};
 use crate::app::AppState;
 use crate::domain::audit::AuditKind;
 use crate::domain::ids::TenantId;

@@ -17,7 +17,7 @@ use crate::domain::read::{HitPlace, TicketDetail, TicketRow};
 use crate::domain::ticket::{Attachment, Status, Visibility};
 use crate::error::AppError;
 use crate::service::ServiceError;
-use crate::service::queues::ListFilter;
+use crate::service::tickets::list::ListFilter;
 use crate::service::tickets::{Command, NewTicket};
 use crate::store::tickets::SortKey;
 

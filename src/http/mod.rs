@@ -12,7 +12,6 @@ pub mod ctx;
 pub mod health;
 pub mod middleware;
 pub mod pages;
-pub mod queues;
 pub mod redirect;
 pub mod respond;
 pub mod session;

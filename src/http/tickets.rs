@@ -1,6 +1,8 @@
 //! Ticket pages: report a problem, file one for a customer, the ticket page with its
 //! actions, and attachment downloads.
 
+pub mod list;
+
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Form, Path, Query};
 use poem::{Body, IntoResponse, Response, handler};

@@ -1,6 +1,5 @@
 //! The operator's work: tenants, licence limits, instance settings.
 
-use crate::store::WriteTx;
 use jiff::Timestamp;
 
 use super::audit::{self, Entry};
@@ -11,6 +10,7 @@ use crate::domain::ids::TenantId;
 use crate::domain::settings::InstanceSettings;
 use crate::domain::tenants::Tenant;
 use crate::domain::validate::{self, MAX_NAME_CHARS};
+use crate::store::WriteTx;
 use crate::store::{
     StoreError, accounts as store_accounts, catalog as store_catalog, settings as store_settings,
     tenants as store_tenants,

@@ -1,13 +1,13 @@
 //! The audit log: who did what, when, from where. Entries are written in the same
 //! transaction as the change they describe, so the log never disagrees with the data.
 
-use crate::store::WriteTx;
 use jiff::Timestamp;
 
 use super::{ServiceError, ServiceResult, Services};
 use crate::domain::audit::{AuditEvent, AuditKind};
 use crate::domain::caller::{Caller, Identity};
 use crate::domain::ids::{AccountId, TenantId};
+use crate::store::WriteTx;
 use crate::store::{StoreError, accounts as store_accounts, audit as store_audit};
 
 /// One entry to append; `seq` is assigned by storage.

@@ -2,7 +2,8 @@
 //! one write transaction that updates the record, its indexes and counts, the history
 //! and the search outbox together.
 
-use crate::store::WriteTx;
+pub mod list;
+
 use jiff::Timestamp;
 
 use super::{Checks, ServiceError, ServiceResult, Services};
@@ -14,6 +15,7 @@ use crate::domain::ticket::{
     Action, Actor, Attachment, Change, HistoryEntry, Message, Status, Ticket, Visibility, decide,
 };
 use crate::domain::validate::{self, FieldError};
+use crate::store::WriteTx;
 use crate::store::access::Tx;
 use crate::store::tickets::{self as store_tickets, TicketIndexKeys};
 use crate::store::{StoreError, accounts as store_accounts, catalog as store_catalog};

@@ -167,7 +167,7 @@ mod catalog_tests {
         ("admin.rs", include_str!("admin.rs")),
         ("settings/mod.rs", include_str!("settings/mod.rs")),
         ("settings/users.rs", include_str!("settings/users.rs")),
-        ("settings/lists.rs", include_str!("settings/lists.rs")),
+        ("settings/catalog.rs", include_str!("settings/catalog.rs")),
         ("settings/audit.rs", include_str!("settings/audit.rs")),
         ("home.rs", include_str!("home.rs")),
         ("errors.rs", include_str!("errors.rs")),

@@ -3,11 +3,11 @@
 //! supporters, users, priorities and the audit log for tenant admins as well.
 
 mod audit;
-mod lists;
+mod catalog;
 mod users;
 
 pub use audit::audit;
-pub use lists::{priorities, topics};
+pub use catalog::{priorities, topics};
 pub use users::{user_detail, users};
 
 use jiff::Timestamp;

@@ -7,7 +7,7 @@
 //! "Vocabulary").
 
 pub mod data;
-mod lists;
+mod list;
 mod new;
 mod page;
 
@@ -15,7 +15,7 @@ pub use data::{
     AcceptForm, AssignForm, ChoiceForm, ListFilter, MyFilter, NewForCustomerForm, NewTicketForm,
     ReplyForm, ResolveForm, TicketDrafts,
 };
-pub use lists::{manage, my_requests, queue};
+pub use list::{manage, my_requests, queue};
 pub use new::{customer_matches, new_for_customer, new_ticket};
 pub use page::{ticket_page, ticket_page_with};
 
@@ -348,7 +348,7 @@ mod tests {
             ("tickets/new.rs", include_str!("new.rs")),
             ("tickets/page.rs", include_str!("page.rs")),
             ("tickets/page/actions.rs", include_str!("page/actions.rs")),
-            ("tickets/lists.rs", include_str!("lists.rs")),
+            ("tickets/list.rs", include_str!("list.rs")),
             ("search.rs", include_str!("../search.rs")),
             ("layout.rs", include_str!("../layout.rs")),
         ] {

@@ -8,13 +8,13 @@ use poem::web::{Data, Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 
-use super::session::TenantCaller;
 use crate::app::AppState;
 use crate::domain::ids::{AccountId, PriorityId, TopicId};
 use crate::domain::role::Role;
 use crate::domain::ticket::{Status, Tab};
 use crate::error::AppError;
-use crate::service::queues::ListFilter as ServiceFilter;
+use crate::http::session::TenantCaller;
+use crate::service::tickets::list::ListFilter as ServiceFilter;
 use crate::store::tickets::{SortKey, TabOrder};
 use crate::views::tickets::data::{ListFilter, MyFilter};
 use crate::views::{self, PageCtx};

@@ -3,18 +3,17 @@
 
 use jiff::Timestamp;
 
-use super::{Checks, ServiceError, ServiceResult, Services};
-use crate::domain::accounts::{Account, Membership};
+use crate::domain::accounts::Account;
 use crate::domain::caller::Caller;
 use crate::domain::catalog::{Priority, Topic};
 use crate::domain::ids::{AccountId, PriorityId, TenantId, TopicId};
 use crate::domain::read::{HitPlace, RowPage, SearchHit, SearchOutcome, TabCounts, TicketRow};
 use crate::domain::role::Role;
 use crate::domain::ticket::{Status, Tab, Ticket};
-use crate::domain::validate::{self, MAX_NAME_CHARS};
 use crate::search::{HitKind, Scope, SearchQuery};
+use crate::service::{ServiceError, ServiceResult, Services};
 use crate::store::access::Tx;
-use crate::store::accounts::{self as store_accounts, NewAccount};
+use crate::store::accounts::{self as store_accounts};
 use crate::store::tickets::{
     self as store_tickets, Cursor, ListPage, ListQuery, SortKey, TabOrder,
 };
@@ -343,7 +342,7 @@ impl Services {
                 let mut hits = Vec::new();
                 for hit in results.hits {
                     // The index may lag behind a just-trashed ticket; redb decides.
-                    let Ok(ticket) = super::tickets::visible_ticket(r, &caller, hit.number) else {
+                    let Ok(ticket) = super::visible_ticket(r, &caller, hit.number) else {
                         continue;
                     };
                     if ticket.deleted.is_some() {
@@ -365,144 +364,5 @@ impl Services {
             })
             .await?;
         Ok(SearchOutcome { hits, rebuilding })
-    }
-
-    /// Customers of the tenant whose name, email or phone contains `q` (the picker).
-    pub async fn find_customers(&self, caller: &Caller, q: &str) -> ServiceResult<Vec<Account>> {
-        if !caller.role.is_staff() {
-            return Err(ServiceError::NotFound);
-        }
-        let needle = q.trim().to_lowercase();
-        if needle.is_empty() {
-            return Ok(Vec::new());
-        }
-        let tenant = caller.tenant;
-        Ok(self
-            .store
-            .read(move |r| {
-                let mut found = Vec::new();
-                for m in store_accounts::members_of_tenant(r, tenant)? {
-                    // Tickets are opened for customers; colleagues are not in this picker.
-                    if m.disabled || m.role != Role::Customer {
-                        continue;
-                    }
-                    if let Some(a) = store_accounts::get_account(r, m.account)?
-                        && (a.name.to_lowercase().contains(&needle)
-                            || a.email.contains(&needle)
-                            || a.phone.replace(' ', "").contains(&needle.replace(' ', "")))
-                    {
-                        found.push(a);
-                        if found.len() >= 20 {
-                            break;
-                        }
-                    }
-                }
-                found.sort_by_key(|a| a.name.to_lowercase());
-                Ok(found)
-            })
-            .await?)
-    }
-
-    /// A member of the tenant the caller may file a ticket for.
-    pub async fn tenant_member(
-        &self,
-        caller: &Caller,
-        account: AccountId,
-    ) -> ServiceResult<Account> {
-        if !caller.role.is_staff() {
-            return Err(ServiceError::NotFound);
-        }
-        let tenant = caller.tenant;
-        self.store
-            .read(move |r| {
-                let member =
-                    store_accounts::get_membership(r, tenant, account)?.filter(|m| !m.disabled);
-                match member {
-                    Some(_) => store_accounts::get_account(r, account),
-                    None => Ok(None),
-                }
-            })
-            .await?
-            .ok_or(ServiceError::NotFound)
-    }
-
-    /// Adds a customer while filing a ticket on the phone: no password yet (they can be
-    /// invited later); an existing account of that email becomes a customer here.
-    pub async fn add_customer(
-        &self,
-        caller: &Caller,
-        name: &str,
-        email: &str,
-        phone: &str,
-    ) -> ServiceResult<Account> {
-        if !caller.role.is_staff() {
-            return Err(ServiceError::NotFound);
-        }
-        let mut checks = Checks::default();
-        let name = checks.check(validate::name("new_name", name, MAX_NAME_CHARS));
-        let email = checks.check(validate::email("new_email", email));
-        let phone = checks.check(validate::phone("new_phone", phone));
-        checks.finish()?;
-        let (Some(name), Some(email), Some(phone)) = (name, email, phone) else {
-            return Err(ServiceError::Internal(
-                "validated values missing".to_owned(),
-            ));
-        };
-        let now = self.now();
-        let tenant = caller.tenant;
-        // Accounts are global, but what a person entered about themselves in another
-        // tenant is not this tenant's to see: an address that already has an account is
-        // never joined silently (that would show its name and phone here). A customer of
-        // this tenant is picked from the search; anyone else is invited and joins by
-        // accepting, under their own control.
-        enum Added {
-            Created(Account),
-            AlreadyHere,
-            Elsewhere,
-        }
-        let added = self
-            .store
-            .write(move |w| {
-                if let Some(existing) = store_accounts::account_by_email(w, &email)? {
-                    return Ok(
-                        if store_accounts::get_membership(w, tenant, existing.id)?.is_some() {
-                            Added::AlreadyHere
-                        } else {
-                            Added::Elsewhere
-                        },
-                    );
-                }
-                let account = store_accounts::create_account(
-                    w,
-                    NewAccount {
-                        email: email.clone(),
-                        name: name.clone(),
-                        phone: phone.clone(),
-                        lang: None,
-                        password_hash: String::new(),
-                        must_change_password: false,
-                        operator: false,
-                    },
-                    now,
-                )?;
-                store_accounts::put_membership(
-                    w,
-                    &Membership {
-                        tenant,
-                        account: account.id,
-                        role: Role::Customer,
-                        disabled: false,
-                        created_at: now,
-                    },
-                )?;
-                Ok(Added::Created(account))
-            })
-            .await
-            .map_err(ServiceError::from)?;
-        match added {
-            Added::Created(account) => Ok(account),
-            Added::AlreadyHere => Err(ServiceError::invalid("new_email", "customer_exists")),
-            Added::Elsewhere => Err(ServiceError::invalid("new_email", "email_elsewhere")),
-        }
     }
 }

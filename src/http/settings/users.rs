@@ -1,31 +1,21 @@
-//! Tenant administration under `/t/{slug}/settings/`: users, priorities, topics, the audit
-//! log and who is signed in now.
+//! Users of the tenant: invitations, roles, disabling, sessions, and who is online.
 
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Path, Query};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 
-use super::account::DoneQuery;
-use super::respond::{form_errors, see_other, with_done};
-use super::session::{TenantCaller, client_addr};
+use super::base;
 use crate::app::AppState;
-use crate::domain::audit::AuditKind;
-use crate::domain::ids::{AccountId, PriorityId, TopicId};
-use crate::domain::role::Role;
+use crate::domain::ids::AccountId;
 use crate::error::AppError;
-use crate::service::catalog::{PriorityInput, TopicInput};
+use crate::http::account::DoneQuery;
+use crate::http::respond::{form_errors, see_other, with_done};
+use crate::http::session::{TenantCaller, client_addr};
 use crate::service::users::Member;
-use crate::views::data::{
-    AuditRow, CreateUserForm, InviteForm, OnlineRow, PendingInvitation, PriorityForm, TopicForm,
-    UserRow,
-};
+use crate::views::data::{CreateUserForm, InviteForm, OnlineRow, PendingInvitation, UserRow};
 use crate::views::forms::FormErrors;
 use crate::views::{self, PageCtx};
-
-fn base(tc: &TenantCaller) -> String {
-    format!("/t/{}/settings", tc.tenant.slug)
-}
 
 fn row(m: Member) -> UserRow {
     UserRow {
@@ -33,18 +23,6 @@ fn row(m: Member) -> UserRow {
         membership: m.membership,
         online: m.online,
     }
-}
-
-/// `/t/{slug}/settings/`: admins start at users, supporters at topics.
-#[handler]
-pub fn index(tc: TenantCaller) -> Result<Response, AppError> {
-    tc.require(Role::Supporter)?;
-    let target = if tc.caller.role.can_manage_users() {
-        "users"
-    } else {
-        "topics"
-    };
-    Ok(see_other(&format!("{}/{target}", base(&tc))))
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -364,279 +342,6 @@ pub async fn end_sessions(
         &format!("{}/users/{id}", base(&tc)),
         "sessions_ended",
     )))
-}
-
-fn priority_input(f: &PriorityForm) -> PriorityInput {
-    PriorityInput {
-        name: f.name.clone(),
-        colour: f.colour.clone(),
-        rank: f.rank.clone(),
-        response_target_minutes: f.response_target_minutes.clone(),
-    }
-}
-
-async fn render_priorities(
-    tc: &TenantCaller,
-    ctx: &PageCtx,
-    state: &AppState,
-    form: &PriorityForm,
-    errors: &FormErrors,
-    done: Option<&str>,
-) -> Result<Response, AppError> {
-    if !tc.caller.role.can_manage_priorities() {
-        return Err(AppError::NotFound);
-    }
-    let list = state.services.priorities(&tc.caller).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok(views::settings::priorities(ctx, &list, form, errors, done)
-        .with_status(status)
-        .into_response())
-}
-
-#[handler]
-pub async fn priorities(
-    tc: TenantCaller,
-    ctx: PageCtx,
-    state: Data<&AppState>,
-    Query(q): Query<DoneQuery>,
-) -> Result<Response, AppError> {
-    let form = PriorityForm {
-        colour: "#1f5fbf".to_owned(),
-        rank: "5".to_owned(),
-        ..PriorityForm::default()
-    };
-    render_priorities(&tc, &ctx, &state, &form, &FormErrors::new(), q.key()).await
-}
-
-#[handler]
-pub async fn create_priority(
-    tc: TenantCaller,
-    ctx: PageCtx,
-    state: Data<&AppState>,
-    Form(form): Form<PriorityForm>,
-) -> Result<Response, AppError> {
-    match state
-        .services
-        .create_priority(&tc.caller, &priority_input(&form))
-        .await
-    {
-        Ok(_) => Ok(see_other(&with_done(
-            &format!("{}/priorities", base(&tc)),
-            "saved",
-        ))),
-        Err(e) => render_priorities(&tc, &ctx, &state, &form, &form_errors(e)?, None).await,
-    }
-}
-
-#[handler]
-pub async fn update_priority(
-    tc: TenantCaller,
-    ctx: PageCtx,
-    state: Data<&AppState>,
-    Path((_, id)): Path<(String, u64)>,
-    Form(form): Form<PriorityForm>,
-) -> Result<Response, AppError> {
-    match state
-        .services
-        .update_priority(&tc.caller, PriorityId(id), &priority_input(&form))
-        .await
-    {
-        Ok(_) => Ok(see_other(&with_done(
-            &format!("{}/priorities", base(&tc)),
-            "saved",
-        ))),
-        Err(e) => {
-            render_priorities(
-                &tc,
-                &ctx,
-                &state,
-                &form,
-                &form_errors(e)?.for_form(id.to_string()),
-                None,
-            )
-            .await
-        }
-    }
-}
-
-#[handler]
-pub async fn delete_priority(
-    tc: TenantCaller,
-    ctx: PageCtx,
-    state: Data<&AppState>,
-    Path((_, id)): Path<(String, u64)>,
-) -> Result<Response, AppError> {
-    match state
-        .services
-        .delete_priority(&tc.caller, PriorityId(id))
-        .await
-    {
-        Ok(()) => Ok(see_other(&with_done(
-            &format!("{}/priorities", base(&tc)),
-            "deleted",
-        ))),
-        Err(e) => {
-            render_priorities(
-                &tc,
-                &ctx,
-                &state,
-                &PriorityForm::default(),
-                &form_errors(e)?.for_form(id.to_string()),
-                None,
-            )
-            .await
-        }
-    }
-}
-
-fn topic_input(f: &TopicForm) -> TopicInput {
-    TopicInput {
-        name: f.name.clone(),
-        description: f.description.clone(),
-        active: f.active.is_some(),
-    }
-}
-
-async fn render_topics(
-    tc: &TenantCaller,
-    ctx: &PageCtx,
-    state: &AppState,
-    form: &TopicForm,
-    errors: &FormErrors,
-    done: Option<&str>,
-) -> Result<Response, AppError> {
-    let list = state.services.topics(&tc.caller).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok(views::settings::topics(ctx, &list, form, errors, done)
-        .with_status(status)
-        .into_response())
-}
-
-#[handler]
-pub async fn topics(
-    tc: TenantCaller,
-    ctx: PageCtx,
-    state: Data<&AppState>,
-    Query(q): Query<DoneQuery>,
-) -> Result<Response, AppError> {
-    let form = TopicForm {
-        active: Some("on".to_owned()),
-        ..TopicForm::default()
-    };
-    render_topics(&tc, &ctx, &state, &form, &FormErrors::new(), q.key()).await
-}
-
-#[handler]
-pub async fn create_topic(
-    tc: TenantCaller,
-    ctx: PageCtx,
-    state: Data<&AppState>,
-    Form(form): Form<TopicForm>,
-) -> Result<Response, AppError> {
-    match state
-        .services
-        .create_topic(&tc.caller, &topic_input(&form))
-        .await
-    {
-        Ok(_) => Ok(see_other(&with_done(
-            &format!("{}/topics", base(&tc)),
-            "saved",
-        ))),
-        Err(e) => render_topics(&tc, &ctx, &state, &form, &form_errors(e)?, None).await,
-    }
-}
-
-#[handler]
-pub async fn update_topic(
-    tc: TenantCaller,
-    ctx: PageCtx,
-    state: Data<&AppState>,
-    Path((_, id)): Path<(String, u64)>,
-    Form(form): Form<TopicForm>,
-) -> Result<Response, AppError> {
-    match state
-        .services
-        .update_topic(&tc.caller, TopicId(id), &topic_input(&form))
-        .await
-    {
-        Ok(_) => Ok(see_other(&with_done(
-            &format!("{}/topics", base(&tc)),
-            "saved",
-        ))),
-        Err(e) => {
-            render_topics(
-                &tc,
-                &ctx,
-                &state,
-                &form,
-                &form_errors(e)?.for_form(id.to_string()),
-                None,
-            )
-            .await
-        }
-    }
-}
-
-#[handler]
-pub async fn delete_topic(
-    tc: TenantCaller,
-    state: Data<&AppState>,
-    Path((_, id)): Path<(String, u64)>,
-) -> Result<Response, AppError> {
-    state.services.delete_topic(&tc.caller, TopicId(id)).await?;
-    Ok(see_other(&with_done(
-        &format!("{}/topics", base(&tc)),
-        "deleted",
-    )))
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-pub struct AuditQuery {
-    pub kind: String,
-    pub before: Option<u64>,
-}
-
-pub fn audit_rows(
-    events: Vec<(crate::domain::audit::AuditEvent, Option<String>)>,
-) -> Vec<AuditRow> {
-    events
-        .into_iter()
-        .map(|(event, actor_name)| AuditRow { event, actor_name })
-        .collect()
-}
-
-#[handler]
-pub async fn audit(
-    tc: TenantCaller,
-    ctx: PageCtx,
-    state: Data<&AppState>,
-    Query(q): Query<AuditQuery>,
-) -> Result<Response, AppError> {
-    let kind = AuditKind::parse(&q.kind);
-    let page = state
-        .services
-        .tenant_audit(&tc.caller, kind, q.before)
-        .await?;
-    Ok(views::settings::audit(
-        &ctx,
-        state.services.now(),
-        &format!("{}/audit", base(&tc)),
-        &audit_rows(page.events),
-        &AuditKind::ALL,
-        kind,
-        page.next_before,
-        None,
-    )
-    .into_response())
 }
 
 #[handler]
