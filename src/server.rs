@@ -40,6 +40,49 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
+/// Holds back the first accept by one turn of the scheduler. poem's rustls acceptor waits on
+/// the certificate stream and on the socket at once, picking at random when both are ready,
+/// and drops a connection that arrives before it has a certificate. A client that connects
+/// the moment the server is up (a health check, a restart) then lost its first connection
+/// half the time. The stream's first certificate is ready at once, so one pending poll of
+/// the socket side lets the certificate win that first race; later accepts pass straight on.
+struct TlsFirst<A> {
+    inner: A,
+    waited: bool,
+}
+
+impl<A> TlsFirst<A> {
+    fn new(inner: A) -> Self {
+        TlsFirst {
+            inner,
+            waited: false,
+        }
+    }
+}
+
+impl<A: poem::listener::Acceptor> poem::listener::Acceptor for TlsFirst<A> {
+    type Io = A::Io;
+
+    fn local_addr(&self) -> Vec<poem::web::LocalAddr> {
+        self.inner.local_addr()
+    }
+
+    async fn accept(
+        &mut self,
+    ) -> std::io::Result<(
+        Self::Io,
+        poem::web::LocalAddr,
+        poem::web::RemoteAddr,
+        poem::http::uri::Scheme,
+    )> {
+        if !self.waited {
+            tokio::task::yield_now().await;
+            self.waited = true;
+        }
+        self.inner.accept().await
+    }
+}
+
 /// Binds with SO_REUSEADDR so a restart does not trip over the previous run's sockets in
 /// TIME_WAIT.
 fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
@@ -93,7 +136,7 @@ pub async fn serve(config: Config, clock: SharedClock) -> Result<(), ServeError>
     let state = AppState::new(config.clone(), store.clone(), clock, tls_info)?;
 
     let https_addr = https_listener.local_addr()?;
-    let https_acceptor = TcpAcceptor::from_tokio(https_listener)?
+    let https_acceptor = TlsFirst::new(TcpAcceptor::from_tokio(https_listener)?)
         .rustls(Box::pin(tls.watch(config.tls_reload_interval)));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(forward_shutdown_signals(stop_tx));

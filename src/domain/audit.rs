@@ -6,83 +6,53 @@ use serde::{Deserialize, Serialize};
 
 use super::ids::{AccountId, TenantId};
 
-/// What happened, for the audit log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum AuditKind {
-    SignedIn,
-    SignInFailed,
-    SignedOut,
-    PasswordChanged,
-    RoleChanged,
-    UserDisabled,
-    UserEnabled,
-    UserCreated,
-    UserInvited,
-    InvitationAccepted,
-    SessionsEnded,
-    TokenCreated,
-    TokenRevoked,
-    TenantCreated,
-    TenantRenamed,
-    TenantSuspended,
-    TenantResumed,
-    LicenceChanged,
-    InstanceSetUp,
-    SettingsChanged,
-    InvitationWithdrawn,
+/// Declares [`AuditKind`] with its stable codes (used in URLs and as message keys) from one
+/// list, so the enum, [`AuditKind::ALL`] and the codes cannot drift apart.
+macro_rules! audit_kinds {
+    ($($kind:ident => $code:literal),* $(,)?) => {
+        /// What happened, for the audit log.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        pub enum AuditKind {
+            $($kind,)*
+        }
+
+        impl AuditKind {
+            pub const ALL: [AuditKind; [$(stringify!($kind)),*].len()] = [$(AuditKind::$kind,)*];
+
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(AuditKind::$kind => $code,)*
+                }
+            }
+        }
+    };
+}
+
+audit_kinds! {
+    SignedIn => "signed_in",
+    SignInFailed => "sign_in_failed",
+    SignedOut => "signed_out",
+    PasswordChanged => "password_changed",
+    RoleChanged => "role_changed",
+    UserDisabled => "user_disabled",
+    UserEnabled => "user_enabled",
+    UserCreated => "user_created",
+    UserInvited => "user_invited",
+    InvitationAccepted => "invitation_accepted",
+    SessionsEnded => "sessions_ended",
+    TokenCreated => "token_created",
+    TokenRevoked => "token_revoked",
+    TenantCreated => "tenant_created",
+    TenantRenamed => "tenant_renamed",
+    TenantSuspended => "tenant_suspended",
+    TenantResumed => "tenant_resumed",
+    LicenceChanged => "licence_changed",
+    InstanceSetUp => "instance_set_up",
+    SettingsChanged => "settings_changed",
+    InvitationWithdrawn => "invitation_withdrawn",
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 21] = [
-        AuditKind::SignedIn,
-        AuditKind::SignInFailed,
-        AuditKind::SignedOut,
-        AuditKind::PasswordChanged,
-        AuditKind::RoleChanged,
-        AuditKind::UserDisabled,
-        AuditKind::UserEnabled,
-        AuditKind::UserCreated,
-        AuditKind::UserInvited,
-        AuditKind::InvitationAccepted,
-        AuditKind::SessionsEnded,
-        AuditKind::TokenCreated,
-        AuditKind::TokenRevoked,
-        AuditKind::TenantCreated,
-        AuditKind::TenantRenamed,
-        AuditKind::TenantSuspended,
-        AuditKind::TenantResumed,
-        AuditKind::LicenceChanged,
-        AuditKind::InstanceSetUp,
-        AuditKind::SettingsChanged,
-        AuditKind::InvitationWithdrawn,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            AuditKind::SignedIn => "signed_in",
-            AuditKind::SignInFailed => "sign_in_failed",
-            AuditKind::SignedOut => "signed_out",
-            AuditKind::PasswordChanged => "password_changed",
-            AuditKind::RoleChanged => "role_changed",
-            AuditKind::UserDisabled => "user_disabled",
-            AuditKind::UserEnabled => "user_enabled",
-            AuditKind::UserCreated => "user_created",
-            AuditKind::UserInvited => "user_invited",
-            AuditKind::InvitationAccepted => "invitation_accepted",
-            AuditKind::SessionsEnded => "sessions_ended",
-            AuditKind::TokenCreated => "token_created",
-            AuditKind::TokenRevoked => "token_revoked",
-            AuditKind::TenantCreated => "tenant_created",
-            AuditKind::TenantRenamed => "tenant_renamed",
-            AuditKind::TenantSuspended => "tenant_suspended",
-            AuditKind::TenantResumed => "tenant_resumed",
-            AuditKind::LicenceChanged => "licence_changed",
-            AuditKind::InstanceSetUp => "instance_set_up",
-            AuditKind::SettingsChanged => "settings_changed",
-            AuditKind::InvitationWithdrawn => "invitation_withdrawn",
-        }
-    }
-
     pub fn parse(code: &str) -> Option<AuditKind> {
         AuditKind::ALL.into_iter().find(|k| k.code() == code)
     }

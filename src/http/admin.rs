@@ -5,7 +5,7 @@ use poem::web::{Data, Form, Path, Query};
 use poem::{IntoResponse, Request, Response, handler};
 
 use super::account::DoneQuery;
-use super::respond::{form_errors, see_other, with_done};
+use super::respond::{form_errors, form_status, see_other, with_done};
 use super::session::{Operator, client_addr};
 use super::settings::audit::{AuditQuery, audit_rows};
 use crate::app::AppState;
@@ -48,11 +48,7 @@ async fn render_tenants(
         .into_iter()
         .map(row)
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(errors);
     Ok(views::admin::tenants(ctx, &rows, form, errors, done)
         .with_status(status)
         .into_response())

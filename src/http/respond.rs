@@ -26,6 +26,16 @@ pub fn see_other_with_cookie(location: &str, cookie: &str) -> Response {
         .finish()
 }
 
+/// The status of a page that shows a form: 422 when it shows the errors of a refused post,
+/// so the status always matches what the page says.
+pub fn form_status(errors: &FormErrors) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 /// Field errors become a re-rendered form (422); anything else stays an error.
 pub fn form_errors(err: ServiceError) -> Result<FormErrors, AppError> {
     match err {

@@ -8,7 +8,7 @@ use poem::web::{Data, Form, Path, Query};
 use poem::{Body, IntoResponse, Response, handler};
 
 use super::account::DoneQuery;
-use super::respond::{see_other, with_done};
+use super::respond::{form_status, see_other, with_done};
 use super::session::TenantCaller;
 use super::uploads::{self, LimitedMultipart, Upload, UploadError, UploadLimits};
 use crate::app::AppState;
@@ -181,11 +181,7 @@ async fn render_for_customer(
         .services
         .find_customers(&tc.caller, &v.customer_q)
         .await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(errors);
     Ok(views::tickets::new_for_customer(
         ctx,
         v,
@@ -317,11 +313,7 @@ async fn render_ticket(
     drafts: &TicketDrafts,
 ) -> Result<Response, AppError> {
     let detail = state.services.ticket_view(&tc.caller, number).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(errors);
     Ok(views::tickets::ticket_page_with(
         ctx,
         state.services.now(),

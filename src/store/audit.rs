@@ -42,50 +42,32 @@ struct AuditV1 {
 
 versioned_v1!(AuditRecord, AuditV1);
 
-/// An audit kind as stored. Encoded by position, in records and (as `kind as u64`) in
-/// [`AUDIT_BY_KIND`] keys: append only, never reorder.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-enum AuditKindV1 {
-    SignedIn,
-    SignInFailed,
-    SignedOut,
-    PasswordChanged,
-    RoleChanged,
-    UserDisabled,
-    UserEnabled,
-    UserCreated,
-    UserInvited,
-    InvitationAccepted,
-    SessionsEnded,
-    TokenCreated,
-    TokenRevoked,
-    TenantCreated,
-    TenantRenamed,
-    TenantSuspended,
-    TenantResumed,
-    LicenceChanged,
-    InstanceSetUp,
-    SettingsChanged,
-    InvitationWithdrawn,
-}
+/// Declares the stored audit kinds and their mapping to [`AuditKind`] from one list. The
+/// list is the storage contract, separate from the domain's on purpose: kinds are encoded by
+/// position, in records and (as `kind as u64`) in [`AUDIT_BY_KIND`] keys, so append only,
+/// never reorder. A kind missing here fails to compile (the match must be exhaustive).
+macro_rules! stored_kinds {
+    ($($kind:ident),* $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        enum AuditKindV1 {
+            $($kind,)*
+        }
 
-macro_rules! kind_mapping {
-    ($($v:ident),* $(,)?) => {
         impl From<AuditKind> for AuditKindV1 {
             fn from(k: AuditKind) -> Self {
-                match k { $(AuditKind::$v => AuditKindV1::$v,)* }
+                match k { $(AuditKind::$kind => AuditKindV1::$kind,)* }
             }
         }
 
         impl From<AuditKindV1> for AuditKind {
             fn from(k: AuditKindV1) -> Self {
-                match k { $(AuditKindV1::$v => AuditKind::$v,)* }
+                match k { $(AuditKindV1::$kind => AuditKind::$kind,)* }
             }
         }
     };
 }
 
-kind_mapping!(
+stored_kinds!(
     SignedIn,
     SignInFailed,
     SignedOut,

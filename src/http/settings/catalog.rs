@@ -1,6 +1,5 @@
 //! The priorities and topics tickets are sorted by.
 
-use poem::http::StatusCode;
 use poem::web::{Data, Form, Path, Query};
 use poem::{IntoResponse, Response, handler};
 
@@ -9,7 +8,7 @@ use crate::app::AppState;
 use crate::domain::ids::{PriorityId, TopicId};
 use crate::error::AppError;
 use crate::http::account::DoneQuery;
-use crate::http::respond::{form_errors, see_other, with_done};
+use crate::http::respond::{form_errors, form_status, see_other, with_done};
 use crate::http::session::TenantCaller;
 use crate::service::catalog::{PriorityInput, TopicInput};
 use crate::views::data::{PriorityForm, TopicForm};
@@ -37,11 +36,7 @@ async fn render_priorities(
         return Err(AppError::NotFound);
     }
     let list = state.services.priorities(&tc.caller).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(errors);
     Ok(views::settings::priorities(ctx, &list, form, errors, done)
         .with_status(status)
         .into_response())
@@ -160,11 +155,7 @@ async fn render_topics(
     done: Option<&str>,
 ) -> Result<Response, AppError> {
     let list = state.services.topics(&tc.caller).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(errors);
     Ok(views::settings::topics(ctx, &list, form, errors, done)
         .with_status(status)
         .into_response())

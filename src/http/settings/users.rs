@@ -1,6 +1,5 @@
 //! Users of the tenant: invitations, roles, disabling, sessions, and who is online.
 
-use poem::http::StatusCode;
 use poem::web::{Data, Form, Path, Query};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
@@ -10,7 +9,7 @@ use crate::app::AppState;
 use crate::domain::ids::AccountId;
 use crate::error::AppError;
 use crate::http::account::DoneQuery;
-use crate::http::respond::{form_errors, see_other, with_done};
+use crate::http::respond::{form_errors, form_status, see_other, with_done};
 use crate::http::session::{TenantCaller, client_addr};
 use crate::service::users::Member;
 use crate::views::data::{CreateUserForm, InviteForm, OnlineRow, PendingInvitation, UserRow};
@@ -70,11 +69,7 @@ async fn render_users(
             expires_at: inv.expires_at,
         })
         .collect();
-    let status = if page.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&page.errors);
     Ok(views::settings::users(
         ctx,
         &rows,
