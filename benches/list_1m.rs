@@ -21,7 +21,8 @@ use std::path::PathBuf;
 use criterion::{Criterion, criterion_group, criterion_main};
 use supportbox::domain::ids::TenantId;
 use supportbox::domain::ticket::Status;
-use supportbox::store::tickets::{self as store_tickets, Cursor, ListQuery, SortKey, TabOrder};
+use supportbox::domain::ticket::list::{SortKey, TabOrder};
+use supportbox::store::tickets::{self as store_tickets, Cursor, ListQuery};
 use supportbox::store::{Store, StoreError, tenants};
 
 const PAGE: usize = 50;

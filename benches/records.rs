@@ -13,13 +13,14 @@ use jiff::Timestamp;
 use redb::ReadableTable;
 use supportbox::clock::Clock;
 use supportbox::domain::ids::{AccountId, TenantId};
+use supportbox::domain::ticket::list::TabOrder;
 use supportbox::domain::ticket::{Message, Status, Ticket, Visibility};
 use supportbox::service::admin::create_tenant_in;
 use supportbox::store::access::Tx;
 use supportbox::store::keys::Key;
 use supportbox::store::tables::TICKETS;
 use supportbox::store::tickets::{
-    self as store_tickets, TabOrder, TicketIndexKeys, add_message, create_ticket,
+    self as store_tickets, TicketIndexKeys, add_message, create_ticket,
 };
 use supportbox::store::{Store, StoreError};
 

@@ -1,6 +1,8 @@
 //! Tickets and their state machine (docs/tickets.md): who may do what in which status,
 //! and what each action changes. Pure: storage and services apply the outcome.
 
+pub mod list;
+
 use jiff::Timestamp;
 
 use super::ids::{AccountId, PriorityId, TenantId, TopicId};

@@ -14,12 +14,12 @@ use crate::blobs::{content_disposition, is_inline_safe, sanitize_filename};
 use crate::domain::caller::{AuthMethod, Caller};
 use crate::domain::ids::{AccountId, PriorityId, TopicId};
 use crate::domain::read::{HitPlace, TicketDetail, TicketRow};
+use crate::domain::ticket::list::SortKey;
 use crate::domain::ticket::{Attachment, Status, Visibility};
 use crate::error::AppError;
 use crate::service::ServiceError;
 use crate::service::tickets::list::ListFilter;
 use crate::service::tickets::{Command, NewTicket};
-use crate::store::tickets::SortKey;
 
 fn state(req: &Request) -> poem::Result<&AppState> {
     req.data::<AppState>()

@@ -16,6 +16,7 @@ pub mod passwords;
 pub mod ratelimit;
 pub mod sessions;
 pub mod tickets;
+pub mod uploads;
 pub mod users;
 
 use std::time::Duration;
@@ -123,11 +124,6 @@ pub fn hash_secret(secret: &str) -> [u8; 32] {
     sha2::Sha256::digest(secret.as_bytes()).into()
 }
 
-pub(crate) type PendingUploads = std::collections::HashMap<
-    (crate::domain::ids::AccountId, [u8; 32]),
-    (crate::domain::ticket::Attachment, jiff::Timestamp),
->;
-
 /// A ticket changed; open pages of the tenant may want to refresh.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TicketEvent {
@@ -149,7 +145,7 @@ pub struct Services {
     /// Wakes the search indexer after a write.
     pub indexer_wake: std::sync::Arc<tokio::sync::Notify>,
     /// API uploads not yet attached, by uploader.
-    pub(crate) uploads: std::sync::Mutex<PendingUploads>,
+    pub(crate) uploads: std::sync::Mutex<uploads::PendingUploads>,
     setup: std::sync::Mutex<Option<auth::SetupToken>>,
 }
 
@@ -174,7 +170,7 @@ impl Services {
             search,
             events,
             indexer_wake: std::sync::Arc::new(tokio::sync::Notify::new()),
-            uploads: std::sync::Mutex::new(PendingUploads::new()),
+            uploads: std::sync::Mutex::new(uploads::PendingUploads::new()),
             setup: std::sync::Mutex::new(None),
         })
     }

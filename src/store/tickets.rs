@@ -41,8 +41,8 @@ use crate::domain::ids::{AccountId, PriorityId, TenantId, TopicId};
 use crate::domain::ticket::{HistoryEntry, Message, Status, Ticket};
 
 pub use self::list::{
-    Cursor, CursorError, IN_MEMORY_LIMIT, ListPage, ListQuery, MAX_PAGE, SCAN_LIMIT, SortKey,
-    TabOrder, customer_tickets, list_tickets, tab_page, trash_page,
+    Cursor, CursorError, IN_MEMORY_LIMIT, ListPage, ListQuery, MAX_PAGE, SCAN_LIMIT,
+    customer_tickets, list_tickets, tab_page, trash_page,
 };
 pub use self::messages::{
     add_history, add_message, attachment_refcount, blob_referenced, get_message, list_history,

@@ -221,7 +221,11 @@ impl TlsState {
                 }
             }
         });
-        futures_util::stream::once(std::future::ready(first)).chain(updates)
+        // poem's acceptor treats the end of this stream as unreachable (it panics), so after a
+        // watcher failure the stream stays open and poem keeps the certificate it has.
+        futures_util::stream::once(std::future::ready(first))
+            .chain(updates)
+            .chain(futures_util::stream::pending())
     }
 
     /// One watch tick: true when `served` changed.

@@ -16,7 +16,7 @@
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian's `chromium` and
 //! `chromium-driver`). Without them the tests here are skipped with one line saying so,
-//! unless `SUPPORTBOX_BROWSER_TESTS=required` is set (`.ci/run` sets it), in which case they
+//! unless `BROWSER_TESTS=required` is set (`.ci/run` sets it), in which case they
 //! fail: CI must never pass without having driven a browser.
 
 mod checks;

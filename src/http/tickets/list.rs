@@ -11,11 +11,11 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::domain::ids::{AccountId, PriorityId, TopicId};
 use crate::domain::role::Role;
+use crate::domain::ticket::list::{SortKey, TabOrder};
 use crate::domain::ticket::{Status, Tab};
 use crate::error::AppError;
 use crate::http::session::TenantCaller;
 use crate::service::tickets::list::ListFilter as ServiceFilter;
-use crate::store::tickets::{SortKey, TabOrder};
 use crate::views::tickets::data::{ListFilter, MyFilter};
 use crate::views::{self, PageCtx};
 

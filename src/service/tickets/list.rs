@@ -9,14 +9,13 @@ use crate::domain::catalog::{Priority, Topic};
 use crate::domain::ids::{AccountId, PriorityId, TenantId, TopicId};
 use crate::domain::read::{HitPlace, RowPage, SearchHit, SearchOutcome, TabCounts, TicketRow};
 use crate::domain::role::Role;
+use crate::domain::ticket::list::{SortKey, TabOrder};
 use crate::domain::ticket::{Status, Tab, Ticket};
 use crate::search::{HitKind, Scope, SearchQuery};
 use crate::service::{ServiceError, ServiceResult, Services};
 use crate::store::access::Tx;
 use crate::store::accounts::{self as store_accounts};
-use crate::store::tickets::{
-    self as store_tickets, Cursor, ListPage, ListQuery, SortKey, TabOrder,
-};
+use crate::store::tickets::{self as store_tickets, Cursor, ListPage, ListQuery};
 use crate::store::{StoreError, catalog as store_catalog};
 
 pub const PAGE_SIZE: usize = 50;

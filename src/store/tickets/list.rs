@@ -70,6 +70,7 @@ use self::scan::{
 use super::indexes::{Index, status_code};
 use super::ticket_counts;
 use crate::domain::ids::{AccountId, PriorityId, TenantId, TopicId};
+use crate::domain::ticket::list::{SortKey, TabOrder};
 use crate::domain::ticket::{Status, Ticket};
 use crate::store::access::Tx;
 use crate::store::error::StoreError;
@@ -94,32 +95,6 @@ const LIMITS: Limits = Limits {
     scan: SCAN_LIMIT,
     in_memory: IN_MEMORY_LIMIT,
 };
-
-/// The order of a supporter tab.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TabOrder {
-    /// Longest waiting first.
-    Hot,
-    /// Most urgent priority first, then longest waiting.
-    Priority,
-    /// Newest ticket first.
-    Newest,
-}
-
-/// The column ticket management sorts by; ties go by number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum SortKey {
-    #[default]
-    Number,
-    Created,
-    Updated,
-    /// The customer's name, ignoring case.
-    Customer,
-    /// In `Status::as_u8` order (new, open, waiting, resolved, closed).
-    Status,
-    /// Most urgent first when ascending.
-    Priority,
-}
 
 /// A ticket-management query. The default lists every ticket outside the trash by number,
 /// oldest first; set `descending` for newest first.

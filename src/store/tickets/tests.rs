@@ -5,6 +5,7 @@ mod list;
 mod perf;
 mod status_sorts;
 
+use crate::domain::ticket::list::TabOrder;
 use crate::store::{ReadTx, WriteTx};
 use std::collections::BTreeMap;
 

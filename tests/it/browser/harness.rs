@@ -35,7 +35,7 @@ fn free_port() -> u16 {
 }
 
 /// Whether this machine can run the browser tests. Without Chromium or chromedriver they
-/// are skipped with one line on stderr, unless `SUPPORTBOX_BROWSER_TESTS=required` (set by
+/// are skipped with one line on stderr, unless `BROWSER_TESTS=required` (set by
 /// `.ci/run`) demands them: then a missing browser fails the tests with instructions, so CI
 /// never passes without having driven one.
 pub fn browser_available() -> bool {
@@ -53,8 +53,8 @@ pub fn browser_available() -> bool {
              run `bash .ci/run` (it installs them) or `apt-get install chromium chromium-driver`",
             missing.join(" and ")
         );
-        let required = std::env::var("SUPPORTBOX_BROWSER_TESTS").is_ok_and(|v| v == "required");
-        assert!(!required, "{why} (SUPPORTBOX_BROWSER_TESTS=required)");
+        let required = std::env::var("BROWSER_TESTS").is_ok_and(|v| v == "required");
+        assert!(!required, "{why} (BROWSER_TESTS=required)");
         eprintln!("browser tests skipped: {why}");
         false
     })

@@ -1,6 +1,7 @@
 //! Tabs, ticket management, the customer view and the trash, checked against a model that
 //! filters and sorts every ticket in memory, with every plan forced in turn.
 
+use crate::domain::ticket::list::{SortKey, TabOrder};
 use std::collections::BTreeSet;
 
 use proptest::prelude::*;

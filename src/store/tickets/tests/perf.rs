@@ -2,6 +2,7 @@
 //! (100,000 tickets). Ignored by default; run optimised:
 //! `cargo test --release --lib store::tickets::tests::perf -- --ignored --nocapture`.
 
+use crate::domain::ticket::list::{SortKey, TabOrder};
 use std::time::{Duration, Instant};
 
 use super::*;

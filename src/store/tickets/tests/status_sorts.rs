@@ -2,6 +2,7 @@
 //! cross status boundaries, trash moves, and the migration that builds them from a file of
 //! the previous schema.
 
+use crate::domain::ticket::list::SortKey;
 use redb::TableHandle;
 
 use super::list::{Data, Limits, backward, build, forward, reference};
