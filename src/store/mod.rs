@@ -128,8 +128,7 @@ impl Store {
         &self,
         cmd: impl FnMut(&WriteTx) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
-        let open = self.current();
-        open.writer.write(cmd).await
+        self.write_checked(cmd).await
     }
 
     /// [`Store::write`] for synchronous callers (CLI tools, tests). Must not be called from

@@ -219,18 +219,9 @@ impl Services {
         if !caller.role.is_staff() {
             return Err(ServiceError::NotFound);
         }
-        let numbers = if filter.text.trim().is_empty() {
-            None
-        } else {
-            let q = SearchQuery {
-                tenant: caller.tenant,
-                scope: Scope::Staff,
-                text: filter.text.clone(),
-                limit: SEARCH_LIMIT,
-            };
-            let index = self.search.clone();
-            Some(tokio::task::spawn_blocking(move || index.search_numbers(&q)).await??)
-        };
+        let numbers = self
+            .text_matches(caller.tenant, Scope::Staff, &filter.text)
+            .await?;
         let query = ListQuery {
             statuses: filter.statuses,
             number: filter.number,
@@ -253,6 +244,29 @@ impl Services {
             .await?)
     }
 
+    /// The numbers of the tickets whose text matches `text` within `scope`, to narrow a
+    /// listing; `None` when there is no text to search for.
+    async fn text_matches(
+        &self,
+        tenant: TenantId,
+        scope: Scope,
+        text: &str,
+    ) -> ServiceResult<Option<Vec<u64>>> {
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        let q = SearchQuery {
+            tenant,
+            scope,
+            text: text.to_owned(),
+            limit: SEARCH_LIMIT,
+        };
+        let index = self.search.clone();
+        Ok(Some(
+            tokio::task::spawn_blocking(move || index.search_numbers(&q)).await??,
+        ))
+    }
+
     /// "My requests": the caller's own tickets (as the customer).
     pub async fn my_requests(
         &self,
@@ -261,18 +275,9 @@ impl Services {
     ) -> ServiceResult<RowPage> {
         filter.customer = Some(caller.account);
         filter.assignee = None;
-        let numbers = if filter.text.trim().is_empty() {
-            None
-        } else {
-            let q = SearchQuery {
-                tenant: caller.tenant,
-                scope: Scope::Customer(caller.account),
-                text: filter.text.clone(),
-                limit: SEARCH_LIMIT,
-            };
-            let index = self.search.clone();
-            Some(tokio::task::spawn_blocking(move || index.search_numbers(&q)).await??)
-        };
+        let numbers = self
+            .text_matches(caller.tenant, Scope::Customer(caller.account), &filter.text)
+            .await?;
         let query = ListQuery {
             statuses: filter.statuses,
             number: filter.number,
