@@ -5,6 +5,7 @@
 use poem::http::StatusCode;
 
 use crate::service::ServiceError;
+use crate::service::backup::RestoreError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -92,9 +93,23 @@ impl From<ServiceError> for AppError {
             ServiceError::Blob(crate::blobs::BlobError::NotFound) => AppError::NotFound,
             e @ (ServiceError::Search(_)
             | ServiceError::Blob(_)
+            | ServiceError::Backup(_)
             | ServiceError::Task(_)
             | ServiceError::Time(_)) => AppError::Internal(e.to_string()),
             ServiceError::Internal(m) => AppError::Internal(m),
         }
+    }
+}
+
+/// The status of a failed backup download or restore on the operator API, whose answers are
+/// JSON with the error's own message (the operator needs to know why an archive was refused).
+pub fn restore_status(e: &RestoreError) -> StatusCode {
+    match e {
+        RestoreError::Service(ServiceError::NotFound) => StatusCode::NOT_FOUND,
+        RestoreError::Busy => StatusCode::CONFLICT,
+        RestoreError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        e if e.is_refusal() => StatusCode::UNPROCESSABLE_ENTITY,
+        RestoreError::NeedsRestart(_) => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -4,6 +4,7 @@
 //! never touch redb; `domain` performs no I/O. See `docs/architecture.md`.
 
 pub mod app;
+pub mod backup;
 pub mod blobs;
 pub mod cli;
 pub mod clock;

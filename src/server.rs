@@ -35,7 +35,7 @@ pub enum ServeError {
     #[error(transparent)]
     Start(#[from] StartError),
     #[error(transparent)]
-    Restore(#[from] crate::store::backup::BackupError),
+    Restore(#[from] crate::backup::BackupError),
     #[error("server stopped with an error: {0}")]
     Io(#[from] std::io::Error),
 }

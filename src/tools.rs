@@ -39,8 +39,7 @@ fn while_running(e: crate::service::backup::RestoreError, what: &str) -> ToolErr
              --cacert ca.pem https://HOST:8443/api/v1/admin/backup -o backup.tar.zst\n\
              or copy the newest snapshot from {}",
             path.display(),
-            path.join(crate::store::backup::snapshots::BACKUPS_DIR)
-                .display()
+            path.join(crate::backup::snapshots::BACKUPS_DIR).display()
         )),
         other => other.into(),
     }
@@ -83,7 +82,7 @@ pub async fn restore(config: &Config, file: &std::path::Path) -> Result<(), Tool
     let (dir, file) = (config.data_dir.clone(), file.to_owned());
     blocking(move || {
         let input = std::fs::File::open(&file).map_err(|e| {
-            crate::service::backup::RestoreError::from(crate::store::backup::BackupError::Io {
+            crate::service::backup::RestoreError::from(crate::backup::BackupError::Io {
                 path: file.clone(),
                 source: e,
             })
@@ -91,7 +90,7 @@ pub async fn restore(config: &Config, file: &std::path::Path) -> Result<(), Tool
         let report = crate::service::backup::restore_offline(
             &dir,
             std::io::BufReader::with_capacity(1 << 20, input),
-            crate::store::backup::Hooks::default(),
+            crate::backup::Hooks::default(),
             SystemClock.now(),
         )
         .map_err(|e| while_running(e, "a restore"))?;

@@ -33,12 +33,16 @@ impl Role {
         self.at_least(Role::Supporter)
     }
 
-    pub fn can_manage_users(self) -> bool {
+    pub fn is_tenant_admin(self) -> bool {
         self == Role::TenantAdmin
     }
 
+    pub fn can_manage_users(self) -> bool {
+        self.is_tenant_admin()
+    }
+
     pub fn can_manage_priorities(self) -> bool {
-        self == Role::TenantAdmin
+        self.is_tenant_admin()
     }
 
     /// Supporters keep topics tidy as part of triage (docs/ui.md, "Administration").
@@ -47,7 +51,7 @@ impl Role {
     }
 
     pub fn can_read_audit(self) -> bool {
-        self == Role::TenantAdmin
+        self.is_tenant_admin()
     }
 
     pub fn can_see_presence(self) -> bool {

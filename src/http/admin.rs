@@ -6,7 +6,7 @@ use poem::{IntoResponse, Request, Response, handler};
 
 use super::account::DoneQuery;
 use super::respond::{form_errors, form_status, see_other, with_done};
-use super::session::{Operator, client_addr};
+use super::session::{SignedInIdentity, client_addr};
 use super::settings::audit::{AuditQuery, audit_rows};
 use crate::app::AppState;
 use crate::domain::audit::AuditKind;
@@ -34,7 +34,7 @@ fn input(f: &TenantForm) -> TenantInput {
 }
 
 async fn render_tenants(
-    op: &Operator,
+    op: &SignedInIdentity,
     ctx: &PageCtx,
     state: &AppState,
     form: &TenantForm,
@@ -56,7 +56,7 @@ async fn render_tenants(
 
 #[handler]
 pub async fn tenants(
-    op: Operator,
+    op: SignedInIdentity,
     ctx: PageCtx,
     state: Data<&AppState>,
     Query(q): Query<DoneQuery>,
@@ -75,7 +75,7 @@ pub async fn tenants(
 #[handler]
 pub async fn create_tenant(
     req: &Request,
-    op: Operator,
+    op: SignedInIdentity,
     ctx: PageCtx,
     state: Data<&AppState>,
     Form(form): Form<TenantForm>,
@@ -92,7 +92,7 @@ pub async fn create_tenant(
 
 #[handler]
 pub async fn tenant_detail(
-    op: Operator,
+    op: SignedInIdentity,
     ctx: PageCtx,
     state: Data<&AppState>,
     Path(id): Path<u64>,
@@ -112,7 +112,7 @@ pub async fn tenant_detail(
 #[handler]
 pub async fn update_tenant(
     req: &Request,
-    op: Operator,
+    op: SignedInIdentity,
     ctx: PageCtx,
     state: Data<&AppState>,
     Path(id): Path<u64>,
@@ -142,7 +142,7 @@ pub async fn update_tenant(
 
 async fn suspend(
     req: &Request,
-    op: &Operator,
+    op: &SignedInIdentity,
     state: &AppState,
     id: u64,
     suspended: bool,
@@ -162,7 +162,7 @@ async fn suspend(
 #[handler]
 pub async fn suspend_tenant(
     req: &Request,
-    op: Operator,
+    op: SignedInIdentity,
     state: Data<&AppState>,
     Path(id): Path<u64>,
 ) -> Result<Response, AppError> {
@@ -172,7 +172,7 @@ pub async fn suspend_tenant(
 #[handler]
 pub async fn resume_tenant(
     req: &Request,
-    op: Operator,
+    op: SignedInIdentity,
     state: Data<&AppState>,
     Path(id): Path<u64>,
 ) -> Result<Response, AppError> {
@@ -181,7 +181,7 @@ pub async fn resume_tenant(
 
 #[handler]
 pub fn settings_page(
-    op: Operator,
+    op: SignedInIdentity,
     ctx: PageCtx,
     state: Data<&AppState>,
     Query(q): Query<DoneQuery>,
@@ -199,7 +199,7 @@ pub fn settings_page(
 #[handler]
 pub async fn update_settings(
     req: &Request,
-    op: Operator,
+    op: SignedInIdentity,
     ctx: PageCtx,
     state: Data<&AppState>,
     Form(form): Form<SettingsForm>,
@@ -227,7 +227,7 @@ pub async fn update_settings(
 
 #[handler]
 pub async fn audit(
-    op: Operator,
+    op: SignedInIdentity,
     ctx: PageCtx,
     state: Data<&AppState>,
     Query(q): Query<AuditQuery>,

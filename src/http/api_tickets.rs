@@ -326,12 +326,11 @@ impl TicketApi {
             cursor: after.0,
             ..ListFilter::default()
         };
-        let page = if caller.role.is_staff() {
-            state.services.manage(&caller, filter).await
-        } else {
-            state.services.my_requests(&caller, filter).await
-        }
-        .map_err(api_error)?;
+        let page = state
+            .services
+            .ticket_list(&caller, filter)
+            .await
+            .map_err(api_error)?;
         Ok(Json(TicketListOut {
             tickets: page.rows.iter().map(ticket_out).collect(),
             next: page.next,

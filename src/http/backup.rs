@@ -19,12 +19,11 @@ use tokio_stream::StreamExt;
 use tokio_util::bytes::Bytes;
 
 use super::ctx::page_ctx;
-use super::session::{Operator, RequestAuth};
+use super::session::{RequestAuth, SignedInIdentity};
 use crate::app::AppState;
 use crate::domain::caller::Identity;
 use crate::error::AppError;
 use crate::service::backup::{self as svc, RETRY_AFTER_SECS, RestoreError};
-use crate::store::backup::{Hooks, snapshots};
 use crate::views;
 
 /// Answers 503 with Retry-After to every request while a restore swaps the data, and
@@ -86,8 +85,8 @@ fn unauthorized() -> poem::Error {
     )
 }
 
-/// The operator behind a bearer token or a session.
-async fn operator(req: &Request, state: &AppState) -> Result<Identity> {
+/// Who is asking, from a bearer token or a session; whether they may is the service's call.
+async fn identity(req: &Request, state: &AppState) -> Result<Identity> {
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
         let token = value
             .to_str()
@@ -100,14 +99,12 @@ async fn operator(req: &Request, state: &AppState) -> Result<Identity> {
             .await
             .map_err(AppError::from)?
         {
-            Some((_, identity)) if identity.operator => Ok(identity),
-            Some(_) => Err(AppError::NotFound.into()),
+            Some((_, identity)) => Ok(identity),
             None => Err(unauthorized()),
         };
     }
     match req.extensions().get::<RequestAuth>() {
-        Some(auth) if auth.signed_in.account.operator => Ok(auth.signed_in.identity()),
-        Some(_) => Err(AppError::NotFound.into()),
+        Some(auth) => Ok(auth.signed_in.identity()),
         None => Err(unauthorized()),
     }
 }
@@ -123,21 +120,20 @@ fn json_error(status: StatusCode, message: &str) -> Response {
 }
 
 fn restore_error_response(e: &RestoreError) -> Response {
-    match e {
-        RestoreError::Busy => json_error(StatusCode::CONFLICT, &e.to_string()),
-        RestoreError::TooLarge(_) => json_error(StatusCode::PAYLOAD_TOO_LARGE, &e.to_string()),
-        e if e.is_refusal() => json_error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
-        RestoreError::NeedsRestart(_) => {
+    let status = crate::error::restore_status(e);
+    match status {
+        StatusCode::SERVICE_UNAVAILABLE => {
             tracing::error!(error = %e, "restore failed after its commit point");
-            json_error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string())
+            json_error(status, &e.to_string())
         }
-        e => {
+        StatusCode::INTERNAL_SERVER_ERROR => {
             tracing::error!(error = %e, "backup or restore failed");
             json_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
+                status,
                 "the operation failed; the server log has the details",
             )
         }
+        _ => json_error(status, &e.to_string()),
     }
 }
 
@@ -217,9 +213,9 @@ fn body_reader(body: Body) -> ChannelReader {
 /// `GET /api/v1/admin/backup`: a consistent archive of the running instance, streamed.
 #[handler]
 pub async fn download(req: &Request, state: Data<&AppState>) -> Result<Response> {
-    operator(req, &state).await?;
+    let who = identity(req, &state).await?;
     let (snapshot, slot) =
-        match svc::snapshot_for_download(&state.services, &state.backup, &state.config.data_dir)
+        match svc::operator::download(&who, &state.services, &state.backup, &state.config.data_dir)
             .await
         {
             Ok(found) => found,
@@ -264,16 +260,16 @@ pub async fn download(req: &Request, state: Data<&AppState>) -> Result<Response>
 /// `POST /api/v1/admin/restore`: the raw archive as the body.
 #[handler]
 pub async fn restore(req: &Request, body: Body, state: Data<&AppState>) -> Result<Response> {
-    operator(req, &state).await?;
+    let who = identity(req, &state).await?;
     let reader = body_reader(body);
     // This request is itself in flight; the drain must not wait for it.
-    let result = svc::restore_online(
+    let result = svc::operator::restore(
+        &who,
         &state.services,
         &state.backup,
         &state.config.data_dir,
         reader,
         1,
-        Hooks::default(),
     )
     .await;
     Ok(match result {
@@ -302,23 +298,16 @@ pub struct DoneQuery {
 /// `/admin/backups`: snapshots, restore state, where previous data is kept.
 #[handler]
 pub async fn backups_page(
-    _op: Operator,
+    who: SignedInIdentity,
     ctx: views::PageCtx,
     state: Data<&AppState>,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
-    let dir = state.config.data_dir.clone();
-    let (list, previous) = tokio::task::spawn_blocking(move || {
-        let list = snapshots::list(&dir)?;
-        let previous = previous_dirs(&dir);
-        Ok::<_, crate::store::backup::BackupError>((list, previous))
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let overview = svc::operator::overview(&who.identity(), &state.config.data_dir).await?;
     let view = views::backups::BackupsView {
         now: state.services.now(),
-        snapshots: list
+        snapshots: overview
+            .snapshots
             .into_iter()
             .map(|s| views::backups::SnapshotRow {
                 name: s.name,
@@ -332,59 +321,40 @@ pub async fn backups_page(
         rebuilding: state.services.search.is_rebuilding(),
         schedule_hours: state.backup.settings.schedule_hours,
         keep: state.backup.settings.keep,
-        previous,
+        previous: overview.previous,
         done: q.done.filter(|d| matches!(d.as_str(), "snapshot")),
     };
     Ok(views::backups::page(&ctx, &view).into_response())
 }
 
-fn previous_dirs(data_dir: &std::path::Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(data_dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .filter_map(|e| e.file_name().to_str().map(str::to_owned))
-                .filter(|n| crate::store::backup::swap::is_previous_dir_name(n))
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names.reverse();
-    names
-}
-
 /// `POST /admin/backups/snapshot`: a snapshot now, outside the schedule.
 #[handler]
-pub async fn take_snapshot(_op: Operator, state: Data<&AppState>) -> Result<Response, AppError> {
-    let services = &state.services;
-    svc::snapshot_now(
-        &services.store,
-        &services.blobs,
+pub async fn take_snapshot(
+    who: SignedInIdentity,
+    state: Data<&AppState>,
+) -> Result<Response, AppError> {
+    svc::operator::snapshot_on_request(
+        &who.identity(),
+        &state.services,
         &state.backup,
         &state.config.data_dir,
-        services.now(),
     )
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    .await?;
     Ok(super::respond::see_other("/admin/backups?done=snapshot"))
 }
 
 /// `GET /admin/backups/{name}`: one snapshot file, as an attachment.
 #[handler]
 pub async fn download_snapshot(
-    _op: Operator,
+    who: SignedInIdentity,
     Path(name): Path<String>,
     state: Data<&AppState>,
 ) -> Result<Response, AppError> {
-    let path = snapshots::path_of(&state.config.data_dir, &name).ok_or(AppError::NotFound)?;
+    let path = svc::operator::snapshot_file(&who.identity(), &state.config.data_dir, &name)?;
     let file = tokio::fs::File::open(&path)
         .await
         .map_err(|_| AppError::NotFound)?;
-    let size = file
-        .metadata()
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .len();
+    let size = file.metadata().await.map_err(|_| AppError::NotFound)?.len();
     Ok(Response::builder()
         .content_type("application/zstd")
         .header(

@@ -215,33 +215,20 @@ impl<'a> FromRequest<'a> for TenantCaller {
     }
 }
 
-impl TenantCaller {
-    /// Refuses (404) callers below `least`.
-    pub fn require(&self, least: Role) -> std::result::Result<(), AppError> {
-        if self.caller.has(least) {
-            Ok(())
-        } else {
-            Err(AppError::NotFound)
-        }
-    }
-}
+/// A signed-in person outside any tenant (the operator area): only who they are. Whether
+/// they may use a page is decided by the service function it calls.
+pub struct SignedInIdentity(pub RequestAuth);
 
-/// The instance operator.
-pub struct Operator(pub RequestAuth);
-
-impl Operator {
+impl SignedInIdentity {
     pub fn identity(&self) -> Identity {
         self.0.signed_in.identity()
     }
 }
 
-impl<'a> FromRequest<'a> for Operator {
+impl<'a> FromRequest<'a> for SignedInIdentity {
     async fn from_request(req: &'a Request, body: &mut RequestBody) -> Result<Self> {
         let SignedInUser(auth) = SignedInUser::from_request(req, body).await?;
-        if !auth.signed_in.account.operator {
-            return Err(AppError::NotFound.into());
-        }
-        Ok(Operator(auth))
+        Ok(SignedInIdentity(auth))
     }
 }
 

@@ -14,14 +14,13 @@ pub async fn home(
     ctx: PageCtx,
     state: Data<&AppState>,
 ) -> Result<Response, AppError> {
-    let counts = if tc.caller.role.is_staff() {
-        Some(state.services.tab_counts(&tc.caller).await?)
-    } else {
-        None
-    };
-    let open_own = state.services.open_request_count(&tc.caller).await?;
-    Ok(
-        views::tenant::home(&ctx, &tc.tenant, tc.caller.role, counts.as_ref(), open_own)
-            .into_response(),
+    let summary = state.services.home_summary(&tc.caller).await?;
+    Ok(views::tenant::home(
+        &ctx,
+        &tc.tenant,
+        tc.caller.role,
+        summary.counts.as_ref(),
+        summary.open_requests,
     )
+    .into_response())
 }

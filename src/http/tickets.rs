@@ -14,7 +14,6 @@ use super::uploads::{self, LimitedMultipart, Upload, UploadError, UploadLimits};
 use crate::app::AppState;
 use crate::blobs::{content_disposition, is_inline_safe};
 use crate::domain::ids::{AccountId, PriorityId, TopicId};
-use crate::domain::role::Role;
 use crate::domain::ticket::Actor;
 use crate::domain::validate::FieldError;
 use crate::error::AppError;
@@ -167,28 +166,22 @@ async fn render_for_customer(
     v: &NewForCustomerForm,
     errors: &FormErrors,
 ) -> Result<Response, AppError> {
-    let topics = state.services.topic_choices(&tc.caller).await?;
-    let priorities = state.services.priorities(&tc.caller).await?;
-    let picked = match parse_id(&v.customer_id) {
-        Some(id) => state
-            .services
-            .tenant_member(&tc.caller, AccountId(id))
-            .await
-            .ok(),
-        None => None,
-    };
-    let matches = state
+    let form = state
         .services
-        .find_customers(&tc.caller, &v.customer_q)
+        .customer_ticket_form(
+            &tc.caller,
+            parse_id(&v.customer_id).map(AccountId),
+            &v.customer_q,
+        )
         .await?;
     let status = form_status(errors);
     Ok(views::tickets::new_for_customer(
         ctx,
         v,
-        &topics,
-        &priorities,
-        picked.as_ref(),
-        &matches,
+        &form.topics,
+        &form.priorities,
+        form.picked.as_ref(),
+        &form.matches,
         errors,
     )
     .with_status(status)
@@ -202,7 +195,6 @@ pub async fn new_for_customer_page(
     state: Data<&AppState>,
     Query(v): Query<NewForCustomerForm>,
 ) -> Result<Response, AppError> {
-    tc.require(Role::Supporter)?;
     render_for_customer(&tc, &ctx, &state, &v, &FormErrors::new()).await
 }
 
@@ -221,7 +213,6 @@ pub async fn customer_search(
     state: Data<&AppState>,
     Query(q): Query<PickerQuery>,
 ) -> Result<Response, AppError> {
-    tc.require(Role::Supporter)?;
     let text = if q.q.is_empty() { &q.customer_q } else { &q.q };
     let matches = state.services.find_customers(&tc.caller, text).await?;
     Ok(views::tickets::customer_matches(&ctx, &matches).into_response())
@@ -234,7 +225,7 @@ pub async fn create_for_customer(
     state: Data<&AppState>,
     form: LimitedMultipart,
 ) -> Result<Response, AppError> {
-    tc.require(Role::Supporter)?;
+    state.services.may_file_for_customers(&tc.caller)?;
     let (upload, refused) = match read_upload(&state, form).await? {
         Ok(u) => (u, None),
         Err((errors, partial)) => (partial, Some(errors)),

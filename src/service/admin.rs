@@ -3,6 +3,7 @@
 use jiff::Timestamp;
 
 use super::audit::{self, Entry};
+use super::authz;
 use super::{Checks, ServiceError, ServiceResult, Services};
 use crate::domain::audit::AuditKind;
 use crate::domain::caller::Identity;
@@ -55,14 +56,6 @@ pub struct TenantInput {
     pub licence_limit: String,
 }
 
-fn require_operator(who: &Identity) -> ServiceResult<()> {
-    if who.operator {
-        Ok(())
-    } else {
-        Err(ServiceError::NotFound)
-    }
-}
-
 fn parse_limit(checks: &mut Checks, value: &str) -> Option<u32> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
@@ -79,7 +72,7 @@ fn parse_limit(checks: &mut Checks, value: &str) -> Option<u32> {
 
 impl Services {
     pub async fn list_tenants(&self, who: &Identity) -> ServiceResult<Vec<TenantSummary>> {
-        require_operator(who)?;
+        authz::operator(who)?;
         let tenants = self
             .store
             .read(|r| {
@@ -119,7 +112,7 @@ impl Services {
         input: &TenantInput,
         addr: &str,
     ) -> ServiceResult<Tenant> {
-        require_operator(who)?;
+        authz::operator(who)?;
         let mut checks = Checks::default();
         let name = checks.check(validate::name("name", &input.name, MAX_NAME_CHARS));
         let slug = checks.check(validate::slug("slug", &input.slug));
@@ -160,7 +153,7 @@ impl Services {
         input: &TenantInput,
         addr: &str,
     ) -> ServiceResult<Tenant> {
-        require_operator(who)?;
+        authz::operator(who)?;
         let mut checks = Checks::default();
         let name = checks.check(validate::name("name", &input.name, MAX_NAME_CHARS));
         let limit = parse_limit(&mut checks, &input.licence_limit);
@@ -214,7 +207,7 @@ impl Services {
         suspended: bool,
         addr: &str,
     ) -> ServiceResult<Tenant> {
-        require_operator(who)?;
+        authz::operator(who)?;
         let now = self.now();
         let actor = who.account;
         let addr = addr.to_owned();
@@ -242,7 +235,7 @@ impl Services {
     }
 
     pub fn instance_settings(&self, who: &Identity) -> ServiceResult<InstanceSettings> {
-        require_operator(who)?;
+        authz::operator(who)?;
         Ok(self.sessions.settings())
     }
 
@@ -254,7 +247,7 @@ impl Services {
         absolute_hours: &str,
         addr: &str,
     ) -> ServiceResult<InstanceSettings> {
-        require_operator(who)?;
+        authz::operator(who)?;
         let mut checks = Checks::default();
         let name = checks.check(validate::name(
             "instance_name",

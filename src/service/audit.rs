@@ -3,7 +3,8 @@
 
 use jiff::Timestamp;
 
-use super::{ServiceError, ServiceResult, Services};
+use super::authz;
+use super::{ServiceResult, Services};
 use crate::domain::audit::{AuditEvent, AuditKind};
 use crate::domain::caller::{Caller, Identity};
 use crate::domain::ids::{AccountId, TenantId};
@@ -83,9 +84,7 @@ impl Services {
         kind: Option<AuditKind>,
         before: Option<u64>,
     ) -> ServiceResult<AuditPage> {
-        if !caller.role.can_read_audit() {
-            return Err(ServiceError::NotFound);
-        }
+        let caller = authz::tenant_admin(caller)?;
         self.audit_page(caller.tenant, kind, before).await
     }
 
@@ -96,9 +95,7 @@ impl Services {
         kind: Option<AuditKind>,
         before: Option<u64>,
     ) -> ServiceResult<AuditPage> {
-        if !who.operator {
-            return Err(ServiceError::NotFound);
-        }
+        authz::operator(who)?;
         self.audit_page(TenantId::INSTANCE, kind, before).await
     }
 

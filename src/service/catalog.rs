@@ -1,5 +1,6 @@
 //! Priorities and topics of a tenant.
 
+use super::authz;
 use super::{Checks, ServiceError, ServiceResult, Services};
 use crate::domain::caller::Caller;
 use crate::domain::catalog::{Priority, Topic};
@@ -87,14 +88,18 @@ impl Services {
             .await?)
     }
 
+    /// The priorities as the settings page lists them, for the admins who change them.
+    pub async fn priority_settings(&self, caller: &Caller) -> ServiceResult<Vec<Priority>> {
+        let caller = authz::tenant_admin(caller)?;
+        self.priorities(&caller).await
+    }
+
     pub async fn create_priority(
         &self,
         caller: &Caller,
         input: &PriorityInput,
     ) -> ServiceResult<Priority> {
-        if !caller.role.can_manage_priorities() {
-            return Err(ServiceError::NotFound);
-        }
+        let caller = authz::tenant_admin(caller)?;
         let v = validate_priority(input)?;
         let tenant = caller.tenant;
         Ok(self
@@ -111,9 +116,7 @@ impl Services {
         id: PriorityId,
         input: &PriorityInput,
     ) -> ServiceResult<Priority> {
-        if !caller.role.can_manage_priorities() {
-            return Err(ServiceError::NotFound);
-        }
+        let caller = authz::tenant_admin(caller)?;
         let v = validate_priority(input)?;
         let tenant = caller.tenant;
         self.store
@@ -133,9 +136,7 @@ impl Services {
 
     /// Removes a priority; the last one stays, since tickets need a priority to accept.
     pub async fn delete_priority(&self, caller: &Caller, id: PriorityId) -> ServiceResult<()> {
-        if !caller.role.can_manage_priorities() {
-            return Err(ServiceError::NotFound);
-        }
+        let caller = authz::tenant_admin(caller)?;
         let tenant = caller.tenant;
         self.store
             .write_checked(move |w| {
@@ -153,9 +154,7 @@ impl Services {
 
     /// Topics for staff pages: all of them, deleted ones included (marked).
     pub async fn topics(&self, caller: &Caller) -> ServiceResult<Vec<Topic>> {
-        if !caller.role.can_manage_topics() {
-            return Err(ServiceError::NotFound);
-        }
+        let caller = authz::staff(caller)?;
         let tenant = caller.tenant;
         Ok(self
             .store
@@ -175,9 +174,7 @@ impl Services {
     }
 
     pub async fn create_topic(&self, caller: &Caller, input: &TopicInput) -> ServiceResult<Topic> {
-        if !caller.role.can_manage_topics() {
-            return Err(ServiceError::NotFound);
-        }
+        let caller = authz::staff(caller)?;
         let (name, description) = validate_topic(input)?;
         let tenant = caller.tenant;
         let active = input.active;
@@ -201,9 +198,7 @@ impl Services {
         id: TopicId,
         input: &TopicInput,
     ) -> ServiceResult<Topic> {
-        if !caller.role.can_manage_topics() {
-            return Err(ServiceError::NotFound);
-        }
+        let caller = authz::staff(caller)?;
         let (name, description) = validate_topic(input)?;
         let tenant = caller.tenant;
         let active = input.active;
@@ -222,9 +217,7 @@ impl Services {
 
     /// Deleting hides a topic from pickers; records that use it still show its name.
     pub async fn delete_topic(&self, caller: &Caller, id: TopicId) -> ServiceResult<()> {
-        if !caller.role.can_manage_topics() {
-            return Err(ServiceError::NotFound);
-        }
+        let caller = authz::staff(caller)?;
         let tenant = caller.tenant;
         self.store
             .write(move |w| {

@@ -3,18 +3,27 @@
 
 use crate::domain::accounts::{Account, Membership};
 use crate::domain::caller::Caller;
+use crate::domain::catalog::{Priority, Topic};
 use crate::domain::ids::AccountId;
 use crate::domain::role::Role;
 use crate::domain::validate::{self, MAX_NAME_CHARS};
+use crate::service::authz;
 use crate::service::{Checks, ServiceError, ServiceResult, Services};
 use crate::store::accounts::{self as store_accounts, NewAccount};
+
+/// See [`Services::customer_ticket_form`].
+#[derive(Debug, Clone)]
+pub struct CustomerTicketForm {
+    pub topics: Vec<Topic>,
+    pub priorities: Vec<Priority>,
+    pub picked: Option<Account>,
+    pub matches: Vec<Account>,
+}
 
 impl Services {
     /// Customers of the tenant whose name, email or phone contains `q` (the picker).
     pub async fn find_customers(&self, caller: &Caller, q: &str) -> ServiceResult<Vec<Account>> {
-        if !caller.role.is_staff() {
-            return Err(ServiceError::NotFound);
-        }
+        let caller = authz::staff(caller)?;
         let needle = q.trim().to_lowercase();
         if needle.is_empty() {
             return Ok(Vec::new());
@@ -46,15 +55,41 @@ impl Services {
             .await?)
     }
 
+    /// What the form "new ticket for a customer" shows around its fields: the choices, the
+    /// customer picked so far, and the matches of the picker's text.
+    pub async fn customer_ticket_form(
+        &self,
+        caller: &Caller,
+        picked: Option<AccountId>,
+        customer_q: &str,
+    ) -> ServiceResult<CustomerTicketForm> {
+        let staff = authz::staff(caller)?;
+        let picked = match picked {
+            // A stale or foreign id just leaves the picker empty again.
+            Some(id) => self.tenant_member(&staff, id).await.ok(),
+            None => None,
+        };
+        Ok(CustomerTicketForm {
+            topics: self.topic_choices(&staff).await?,
+            priorities: self.priorities(&staff).await?,
+            picked,
+            matches: self.find_customers(&staff, customer_q).await?,
+        })
+    }
+
+    /// Checked before a ticket for a customer is read from the request, so that a refused
+    /// caller's upload never reaches the disk.
+    pub fn may_file_for_customers(&self, caller: &Caller) -> ServiceResult<()> {
+        authz::staff(caller).map(|_| ())
+    }
+
     /// A member of the tenant the caller may file a ticket for.
     pub async fn tenant_member(
         &self,
         caller: &Caller,
         account: AccountId,
     ) -> ServiceResult<Account> {
-        if !caller.role.is_staff() {
-            return Err(ServiceError::NotFound);
-        }
+        let caller = authz::staff(caller)?;
         let tenant = caller.tenant;
         self.store
             .read(move |r| {
@@ -78,9 +113,7 @@ impl Services {
         email: &str,
         phone: &str,
     ) -> ServiceResult<Account> {
-        if !caller.role.is_staff() {
-            return Err(ServiceError::NotFound);
-        }
+        let caller = authz::staff(caller)?;
         let mut checks = Checks::default();
         let name = checks.check(validate::name("new_name", name, MAX_NAME_CHARS));
         let email = checks.check(validate::email("new_email", email));

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod authz;
 pub mod backup;
 pub mod catalog;
 pub mod customers;
@@ -47,6 +48,8 @@ pub enum ServiceError {
     Search(#[from] crate::search::SearchError),
     #[error(transparent)]
     Blob(#[from] crate::blobs::BlobError),
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
     /// A blocking task (search, hashing, file work) panicked or was cancelled.
     #[error("background task failed: {0}")]
     Task(#[from] tokio::task::JoinError),

@@ -3,10 +3,11 @@
 use jiff::{SignedDuration, Timestamp};
 
 use super::audit::{self, Entry};
+use super::authz;
 use super::{Checks, ServiceError, ServiceResult, Services, new_secret, passwords};
 use crate::domain::accounts::{Account, Membership};
 use crate::domain::audit::AuditKind;
-use crate::domain::caller::Caller;
+use crate::domain::caller::{Caller, TenantAdmin};
 use crate::domain::ids::AccountId;
 use crate::domain::invitations::Invitation;
 use crate::domain::role::Role;
@@ -26,14 +27,6 @@ pub struct Member {
     pub online: bool,
 }
 
-fn require_admin(caller: &Caller) -> ServiceResult<()> {
-    if caller.role.can_manage_users() {
-        Ok(())
-    } else {
-        Err(ServiceError::NotFound)
-    }
-}
-
 fn parse_role(checks: &mut Checks, value: &str) -> Option<Role> {
     let role = Role::parse(value.trim());
     if role.is_none() {
@@ -45,7 +38,7 @@ fn parse_role(checks: &mut Checks, value: &str) -> Option<Role> {
 impl Services {
     /// Members of the caller's tenant whose name, email or phone contains `query`.
     pub async fn list_members(&self, caller: &Caller, query: &str) -> ServiceResult<Vec<Member>> {
-        require_admin(caller)?;
+        let caller = authz::tenant_admin(caller)?;
         let tenant = caller.tenant;
         let needle = query.trim().to_lowercase();
         let rows = self
@@ -94,7 +87,7 @@ impl Services {
         caller: &Caller,
         account: AccountId,
     ) -> ServiceResult<(Member, Vec<Session>)> {
-        require_admin(caller)?;
+        let caller = authz::tenant_admin(caller)?;
         let tenant = caller.tenant;
         let (account, membership) = self
             .store
@@ -130,7 +123,7 @@ impl Services {
         role: &str,
         addr: &str,
     ) -> ServiceResult<String> {
-        require_admin(caller)?;
+        let caller = authz::tenant_admin(caller)?;
         let mut checks = Checks::default();
         let email = checks.check(validate::email("email", email));
         let role = parse_role(&mut checks, role);
@@ -173,7 +166,7 @@ impl Services {
         &self,
         caller: &Caller,
     ) -> ServiceResult<Vec<(Invitation, String)>> {
-        require_admin(caller)?;
+        let caller = authz::tenant_admin(caller)?;
         let (tenant, now) = (caller.tenant, self.now());
         Ok(self
             .store
@@ -201,7 +194,7 @@ impl Services {
         id: &str,
         addr: &str,
     ) -> ServiceResult<()> {
-        require_admin(caller)?;
+        let caller = authz::tenant_admin(caller)?;
         let hash = crate::blobs::parse_hash(id).ok_or(ServiceError::NotFound)?;
         let (tenant, actor, now) = (caller.tenant, caller.account, self.now());
         let addr = addr.to_owned();
@@ -232,7 +225,7 @@ impl Services {
         initial_password: &str,
         addr: &str,
     ) -> ServiceResult<Account> {
-        require_admin(caller)?;
+        let caller = authz::tenant_admin(caller)?;
         let mut checks = Checks::default();
         let name = checks.check(validate::name("name", name, MAX_NAME_CHARS));
         let email = checks.check(validate::email("email", email));
@@ -294,7 +287,7 @@ impl Services {
         role: &str,
         addr: &str,
     ) -> ServiceResult<()> {
-        require_admin(caller)?;
+        let caller = authz::tenant_admin(caller)?;
         let mut checks = Checks::default();
         let role = parse_role(&mut checks, role);
         if account == caller.account {
@@ -328,7 +321,7 @@ impl Services {
         disabled: bool,
         addr: &str,
     ) -> ServiceResult<()> {
-        require_admin(caller)?;
+        let caller = authz::tenant_admin(caller)?;
         if account == caller.account {
             return Err(ServiceError::invalid("role", "own_account"));
         }
@@ -372,9 +365,10 @@ impl Services {
         Ok(ended)
     }
 
+    /// Only a tenant admin changes memberships, so the capability is the parameter.
     async fn change_membership(
         &self,
-        caller: &Caller,
+        caller: TenantAdmin<'_>,
         account: AccountId,
         addr: &str,
         change: impl Fn(&mut Membership) -> Option<(AuditKind, String)> + Send + 'static,
@@ -412,9 +406,7 @@ impl Services {
         &self,
         caller: &Caller,
     ) -> ServiceResult<Vec<(Account, Role, Timestamp)>> {
-        if !caller.role.can_see_presence() {
-            return Err(ServiceError::NotFound);
-        }
+        let caller = authz::staff(caller)?;
         let tenant = caller.tenant;
         let online = self.sessions.online_in(tenant);
         Ok(self

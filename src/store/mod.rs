@@ -11,8 +11,8 @@
 pub mod access;
 pub mod accounts;
 pub mod audit;
-pub mod backup;
 pub mod catalog;
+pub mod dump;
 pub mod error;
 pub mod invitations;
 pub mod keys;

@@ -8,14 +8,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use poem::http::StatusCode;
+use supportbox::backup::{FailPoint, Hooks, snapshots};
 use supportbox::blobs::BlobStore;
 use supportbox::clock::{Clock, SystemClock};
 use supportbox::domain::ids::TenantId;
 use supportbox::search::{Scope, SearchIndex, SearchQuery};
 use supportbox::service::backup::{self as svc, RestorePhase};
 use supportbox::service::indexer;
-use supportbox::store::backup::catalogue::{CATALOGUE, counts_in};
-use supportbox::store::backup::{FailPoint, Hooks, check, snapshots};
+use supportbox::store::dump::catalogue::{CATALOGUE, counts_in};
+use supportbox::store::dump::check;
 use supportbox::store::{Store, tenants};
 
 use crate::support::{Page, TestApp};
@@ -183,7 +184,7 @@ async fn a_round_trip_restores_every_record_and_blob_with_equal_search_results()
     assert_eq!(search_all(&store, &index), source_search);
     let blobs = BlobStore::new(&target).unwrap();
     let referenced = store
-        .read_blocking(supportbox::store::backup::write::referenced_blobs)
+        .read_blocking(supportbox::store::dump::referenced_blobs)
         .unwrap();
     assert!(!referenced.is_empty());
     for hash in &referenced {
@@ -266,7 +267,7 @@ async fn only_the_operator_may_back_up_or_restore() {
     let otto = app.sign_in(&fx.operator.email).await;
     let (status, bytes) = body_bytes(get(None, Some(otto.cookie_header())).await).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(supportbox::store::backup::read::verify_archive(bytes.as_slice()).is_ok());
+    assert!(supportbox::backup::read::verify_archive(bytes.as_slice()).is_ok());
     let token = app.token_for(&fx.operator.email).await;
     let resp = get(Some(format!("Bearer {token}")), None).await;
     assert_eq!(resp.0.status(), StatusCode::OK);
@@ -467,7 +468,7 @@ fn state_of(data: &Path) -> Restored {
     assert_eq!(reason, None, "the index of {} is complete", data.display());
     let blobs = BlobStore::new(data).unwrap();
     let referenced = store
-        .read_blocking(supportbox::store::backup::write::referenced_blobs)
+        .read_blocking(supportbox::store::dump::referenced_blobs)
         .unwrap();
     for hash in &referenced {
         assert!(blobs.verify(hash).unwrap(), "blob present and intact");

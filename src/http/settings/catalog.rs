@@ -32,10 +32,7 @@ async fn render_priorities(
     errors: &FormErrors,
     done: Option<&str>,
 ) -> Result<Response, AppError> {
-    if !tc.caller.role.can_manage_priorities() {
-        return Err(AppError::NotFound);
-    }
-    let list = state.services.priorities(&tc.caller).await?;
+    let list = state.services.priority_settings(&tc.caller).await?;
     let status = form_status(errors);
     Ok(views::settings::priorities(ctx, &list, form, errors, done)
         .with_status(status)

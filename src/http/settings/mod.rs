@@ -9,7 +9,6 @@ use poem::{Response, handler};
 
 use super::respond::see_other;
 use super::session::TenantCaller;
-use crate::domain::role::Role;
 use crate::error::AppError;
 
 fn base(tc: &TenantCaller) -> String {
@@ -19,11 +18,6 @@ fn base(tc: &TenantCaller) -> String {
 /// `/t/{slug}/settings/`: admins start at users, supporters at topics.
 #[handler]
 pub fn index(tc: TenantCaller) -> Result<Response, AppError> {
-    tc.require(Role::Supporter)?;
-    let target = if tc.caller.role.can_manage_users() {
-        "users"
-    } else {
-        "topics"
-    };
+    let target = crate::service::authz::settings_entry(&tc.caller)?;
     Ok(see_other(&format!("{}/{target}", base(&tc))))
 }

@@ -10,7 +10,6 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::domain::ids::{AccountId, PriorityId, TopicId};
-use crate::domain::role::Role;
 use crate::domain::ticket::list::{SortKey, TabOrder};
 use crate::domain::ticket::{Status, Tab};
 use crate::error::AppError;
@@ -42,7 +41,6 @@ pub async fn queue(
     Path((_, tab)): Path<(String, String)>,
     Query(q): Query<TabQuery>,
 ) -> Result<Response, AppError> {
-    tc.require(Role::Supporter)?;
     let tab = Tab::parse(&tab).ok_or(AppError::NotFound)?;
     let (order, order_code) = tab_order(&q.order);
     let counts = state.services.tab_counts(&tc.caller).await?;
@@ -110,7 +108,6 @@ pub async fn manage(
     state: Data<&AppState>,
     Query(f): Query<ListFilter>,
 ) -> Result<Response, AppError> {
-    tc.require(Role::Supporter)?;
     let services = &state.services;
     let context = services.manage_context(&tc.caller).await?;
     let page = if f.status == "trash" {
@@ -221,22 +218,16 @@ pub async fn events(tc: TenantCaller, state: Data<&AppState>) -> Result<SSE, App
             let caller = caller.clone();
             async move {
                 let event = event.ok().filter(|e| e.tenant == tenant)?;
-                // Customers hear only about their own tickets.
-                if !caller.role.is_staff()
-                    && state
-                        .services
-                        .ticket_view(&caller, event.number)
-                        .await
-                        .is_err()
-                {
-                    return None;
-                }
+                let news = state
+                    .services
+                    .ticket_news(&caller, event.number)
+                    .await
+                    .ok()
+                    .flatten()?;
                 let mut out = vec![
                     Event::message(format!("{{\"number\":{}}}", event.number)).event_type("ticket"),
                 ];
-                if caller.role.is_staff()
-                    && let Ok(c) = state.services.tab_counts(&caller).await
-                {
+                if let Some(c) = news.counts {
                     out.push(
                         Event::message(format!(
                             "{{\"new\":{},\"customer_waiting\":{},\"support_waiting\":{}}}",

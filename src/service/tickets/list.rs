@@ -8,10 +8,10 @@ use crate::domain::caller::Caller;
 use crate::domain::catalog::{Priority, Topic};
 use crate::domain::ids::{AccountId, PriorityId, TenantId, TopicId};
 use crate::domain::read::{HitPlace, RowPage, SearchHit, SearchOutcome, TabCounts, TicketRow};
-use crate::domain::role::Role;
 use crate::domain::ticket::list::{SortKey, TabOrder};
 use crate::domain::ticket::{Status, Tab, Ticket};
 use crate::search::{HitKind, Scope, SearchQuery};
+use crate::service::authz;
 use crate::service::{ServiceError, ServiceResult, Services};
 use crate::store::access::Tx;
 use crate::store::accounts::{self as store_accounts};
@@ -134,11 +134,23 @@ fn page(r: &impl Tx, p: ListPage) -> Result<RowPage, StoreError> {
     })
 }
 
+/// What a tenant's home page shows: the tab counts for staff, and the caller's own open
+/// requests.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HomeSummary {
+    pub counts: Option<TabCounts>,
+    pub open_requests: u64,
+}
+
+/// What an open page hears about one changed ticket: staff also get the new tab counts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TicketNews {
+    pub counts: Option<TabCounts>,
+}
+
 impl Services {
     pub async fn tab_counts(&self, caller: &Caller) -> ServiceResult<TabCounts> {
-        if !caller.role.is_staff() {
-            return Err(ServiceError::NotFound);
-        }
+        let caller = authz::staff(caller)?;
         let tenant = caller.tenant;
         Ok(self.store.read(move |r| tab_counts_in(r, tenant)).await?)
     }
@@ -147,9 +159,7 @@ impl Services {
     /// filters, in one read transaction instead of one each (each is a hop to a blocking
     /// thread and back, which cost more than the reads themselves).
     pub async fn manage_context(&self, caller: &Caller) -> ServiceResult<ManageContext> {
-        if !caller.role.is_staff() {
-            return Err(ServiceError::NotFound);
-        }
+        let caller = authz::staff(caller)?;
         let tenant = caller.tenant;
         Ok(self
             .store
@@ -173,9 +183,7 @@ impl Services {
         order: TabOrder,
         cursor: Option<&str>,
     ) -> ServiceResult<RowPage> {
-        if !caller.role.is_staff() {
-            return Err(ServiceError::NotFound);
-        }
+        let caller = authz::staff(caller)?;
         let cursor = decode_cursor(cursor)?;
         let tenant = caller.tenant;
         Ok(self
@@ -198,9 +206,7 @@ impl Services {
 
     /// The trash, for tenant admins (restore or purge).
     pub async fn trash(&self, caller: &Caller, cursor: Option<&str>) -> ServiceResult<RowPage> {
-        if caller.role != Role::TenantAdmin {
-            return Err(ServiceError::NotFound);
-        }
+        let caller = authz::tenant_admin(caller)?;
         let cursor = decode_cursor(cursor)?;
         let tenant = caller.tenant;
         Ok(self
@@ -216,9 +222,7 @@ impl Services {
 
     /// Ticket management: every ticket of the tenant, filtered and sorted.
     pub async fn manage(&self, caller: &Caller, filter: ListFilter) -> ServiceResult<RowPage> {
-        if !caller.role.is_staff() {
-            return Err(ServiceError::NotFound);
-        }
+        let caller = authz::staff(caller)?;
         let numbers = self
             .text_matches(caller.tenant, Scope::Staff, &filter.text)
             .await?;
@@ -265,6 +269,50 @@ impl Services {
         Ok(Some(
             tokio::task::spawn_blocking(move || index.search_numbers(&q)).await??,
         ))
+    }
+
+    pub async fn home_summary(&self, caller: &Caller) -> ServiceResult<HomeSummary> {
+        let counts = match caller.as_staff() {
+            Some(staff) => Some(self.tab_counts(&staff).await?),
+            None => None,
+        };
+        Ok(HomeSummary {
+            counts,
+            open_requests: self.open_request_count(caller).await?,
+        })
+    }
+
+    /// The API's ticket list: every ticket for staff, the caller's own for customers.
+    pub async fn ticket_list(&self, caller: &Caller, filter: ListFilter) -> ServiceResult<RowPage> {
+        match caller.as_staff() {
+            Some(staff) => self.manage(&staff, filter).await,
+            None => self.my_requests(caller, filter).await,
+        }
+    }
+
+    /// `None` when the caller may not see ticket `number`: customers hear only about their
+    /// own tickets. Staff hear about every ticket and get the tab counts with it.
+    pub async fn ticket_news(
+        &self,
+        caller: &Caller,
+        number: u64,
+    ) -> ServiceResult<Option<TicketNews>> {
+        if let Some(staff) = caller.as_staff() {
+            // A failed count read must not hide the ticket's own news.
+            return Ok(Some(TicketNews {
+                counts: self.tab_counts(&staff).await.ok(),
+            }));
+        }
+        let caller = caller.clone();
+        let visible = self
+            .store
+            .read(move |r| match super::visible_ticket(r, &caller, number) {
+                Ok(_) => Ok(true),
+                Err(StoreError::NotFound) => Ok(false),
+                Err(e) => Err(e),
+            })
+            .await?;
+        Ok(visible.then_some(TicketNews::default()))
     }
 
     /// "My requests": the caller's own tickets (as the customer).

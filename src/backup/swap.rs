@@ -84,6 +84,23 @@ pub fn is_previous_dir_name(name: &str) -> bool {
     name.starts_with(PREVIOUS_PREFIX)
 }
 
+/// The directories kept from before restores, newest first. Unreadable entries are left
+/// out: the list only tells the operator what can be cleaned up.
+pub fn previous_dirs(data_dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(data_dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+                .filter(|n| is_previous_dir_name(n))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names.reverse();
+    names
+}
+
 fn valid_dir_name(name: &str) -> bool {
     !name.is_empty()
         && !name.contains('/')

@@ -17,8 +17,8 @@ use redb::{
 /// Receives each dumped row as (key, value).
 pub type RowSink<'a> = dyn FnMut(&[u8], &[u8]) -> std::io::Result<()> + 'a;
 
-use super::super::error::StoreError;
-use super::super::tables::{self, name};
+use crate::store::error::StoreError;
+use crate::store::tables::{self, name};
 
 type Def<K, V> = TableDefinition<'static, K, V>;
 

@@ -12,7 +12,7 @@
 //! ```
 //!
 //! All integers are big-endian. Keys and values are encoded as described in
-//! [`super::catalogue`].
+//! [`crate::store::dump::catalogue`].
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
@@ -90,7 +90,7 @@ pub fn classify(name: &str) -> Option<EntryKind> {
         .strip_prefix("tables/")
         .and_then(|n| n.strip_suffix(".bin"))
     {
-        return super::catalogue::by_name(table).map(|(n, _)| EntryKind::Table(n));
+        return crate::store::dump::catalogue::by_name(table).map(|(n, _)| EntryKind::Table(n));
     }
     name.strip_prefix("blobs/")
         .and_then(crate::blobs::parse_hash)

@@ -4,13 +4,13 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::catalogue::CATALOGUE;
 use super::format::{MANIFEST, Manifest, RecordWriter, table_entry_name};
 use super::read::{stage, verify_archive};
 use super::write::write_archive;
 use super::{BackupError, Hooks};
 use crate::blobs::BlobStore;
 use crate::store::Store;
+use crate::store::dump::catalogue::CATALOGUE;
 
 type Rows = Vec<(Vec<u8>, Vec<u8>)>;
 
@@ -177,7 +177,7 @@ fn round_trip_restores_every_table_and_referenced_blob_exactly() {
     assert_eq!(dumps(&restored), dumps(&f.store));
     let referenced = f
         .store
-        .read_blocking(super::write::referenced_blobs)
+        .read_blocking(crate::store::dump::referenced_blobs)
         .unwrap();
     assert_eq!(referenced.len(), 1);
     let restored_blobs = BlobStore::new(&dir).unwrap();
@@ -187,7 +187,11 @@ fn round_trip_restores_every_table_and_referenced_blob_exactly() {
         "only referenced blobs"
     );
     assert!(restored_blobs.verify(&referenced[0]).unwrap());
-    assert!(super::check::check_records(&restored).unwrap().is_empty());
+    assert!(
+        crate::store::dump::check::check_records(&restored)
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -403,7 +407,7 @@ fn a_snapshot_is_one_commit_even_while_writers_run() {
     let f = filled();
     let store = f.store.clone();
     let baseline = store
-        .read_blocking(super::catalogue::counts_in)
+        .read_blocking(crate::store::dump::catalogue::counts_in)
         .unwrap()
         .into_iter()
         .find(|(t, _)| *t == "settings")
@@ -421,11 +425,10 @@ fn a_snapshot_is_one_commit_even_while_writers_run() {
                 store
                     .write_blocking(move |w| {
                         let id = Store::next_id(w, "test_pairs")?;
-                        w.open_table(crate::store::tables::SETTINGS)?.insert(
+                        crate::store::dump::put_raw_settings_row(
+                            w,
                             crate::store::keys::Key::tenant(99).u64(id).as_bytes(),
-                            &[][..],
-                        )?;
-                        Ok(())
+                        )
                     })
                     .unwrap();
                 n += 1;

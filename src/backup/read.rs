@@ -16,10 +16,6 @@ use std::io::{self, Read};
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
-use redb::{Database, Durability};
-
-use super::catalogue::{self, CATALOGUE, Table};
-use super::check;
 use super::format::{
     self, Entry, EntryKind, FORMAT_NAME, FORMAT_VERSION, HashingReader, MANIFEST,
     MAX_MANIFEST_BYTES, Manifest, RecordReader, StreamError,
@@ -27,6 +23,8 @@ use super::format::{
 use super::{BackupError, FailPoint, Hooks};
 use crate::blobs::BlobStore;
 use crate::datadir::DB_FILE;
+use crate::store::dump::catalogue::{self, CATALOGUE, Table};
+use crate::store::dump::{self, StagingDb, check};
 use crate::store::{SCHEMA_VERSION, Store};
 
 /// Rows buffered before they are written in one transaction.
@@ -382,9 +380,9 @@ pub fn verify_archive(input: impl Read) -> Result<Manifest, BackupError> {
     walk(input, &mut CheckOnly)
 }
 
-/// Writes rows into a fresh redb file and blobs into a fresh blob store.
+/// Loads rows into a fresh database file and blobs into a fresh blob store.
 struct Stager {
-    db: Database,
+    db: StagingDb,
     blobs: BlobStore,
     pending: Vec<(Vec<u8>, Vec<u8>)>,
     pending_bytes: usize,
@@ -395,32 +393,9 @@ struct Stager {
 
 impl Stager {
     fn flush(&mut self, table: &'static str, def: Table) -> Result<(), BackupError> {
-        let mut txn = self
-            .db
-            .begin_write()
-            .map_err(crate::store::StoreError::from)?;
-        // Nothing here is live until the final durable commit in `finish`.
-        txn.set_durability(Durability::None)
-            .map_err(crate::store::StoreError::from)?;
-        let txn = crate::store::WriteTx::new(txn);
-        def.create(&txn)?;
-        def.insert_all(table, &txn, &self.pending)?;
-        txn.into_inner()
-            .commit()
-            .map_err(crate::store::StoreError::from)?;
+        self.db.load(table, def, &self.pending)?;
         self.pending.clear();
         self.pending_bytes = 0;
-        Ok(())
-    }
-
-    fn finish(&mut self) -> Result<(), BackupError> {
-        let mut txn = self
-            .db
-            .begin_write()
-            .map_err(crate::store::StoreError::from)?;
-        txn.set_durability(Durability::Immediate)
-            .map_err(crate::store::StoreError::from)?;
-        txn.commit().map_err(crate::store::StoreError::from)?;
         Ok(())
     }
 }
@@ -536,7 +511,7 @@ pub fn stage(input: impl Read, dir: &Path, hooks: Hooks) -> Result<Staged, Backu
         keep: false,
     };
     let db_path = staged.db_path();
-    let db = Database::create(&db_path).map_err(crate::store::StoreError::from)?;
+    let db = StagingDb::create(&db_path)?;
     let mut stager = Stager {
         db,
         blobs: BlobStore::new(dir)?,
@@ -552,10 +527,8 @@ pub fn stage(input: impl Read, dir: &Path, hooks: Hooks) -> Result<Staged, Backu
     if stager.tables_done != manifest.counts.len() {
         return Err(BackupError::Check("not every table was restored".into()));
     }
-    stager.finish()?;
     let Stager { db, blobs, .. } = stager;
-    // redb allows one open handle per file; the store below is the next one.
-    drop(db);
+    db.finish()?;
     hooks.check(FailPoint::AfterEntries)?;
 
     let store = Store::open(&db_path)?;
@@ -573,7 +546,7 @@ pub fn stage(input: impl Read, dir: &Path, hooks: Hooks) -> Result<Staged, Backu
         }
     }
     let missing: HashSet<&str> = manifest.missing_blobs.iter().map(String::as_str).collect();
-    for hash in store.read_blocking(super::write::referenced_blobs)? {
+    for hash in store.read_blocking(dump::referenced_blobs)? {
         let hex = hex::encode(hash);
         match blobs.open_blocking(&hash) {
             Ok(_) => {}

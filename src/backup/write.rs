@@ -18,14 +18,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use jiff::Timestamp;
 
 use super::BackupError;
-use super::catalogue::{self, CATALOGUE};
 use super::format::{
     Entry, FORMAT_NAME, FORMAT_VERSION, HashingReader, HashingWriter, MANIFEST, Manifest,
     RecordWriter, blob_entry_name, table_entry_name,
 };
 use crate::blobs::{BlobError, BlobStore};
-use crate::store::keys::{Key, KeyReader};
-use crate::store::{Store, StoreError, migrate, tables};
+use crate::store::Store;
+use crate::store::dump::{
+    self,
+    catalogue::{self, CATALOGUE},
+};
 
 /// Input per compression job. zstd's default for level 3 is 8 MiB, and its buffers for two
 /// workers then held about 67 MB while a scheduled snapshot ran, a third of the server's
@@ -217,11 +219,7 @@ pub fn take_snapshot(
         if !unknown.is_empty() {
             return Ok(Err(BackupError::UnknownTables(unknown.join(", "))));
         }
-        let schema_version = migrate::read_schema_version(&txn.open_table(tables::META)?)?
-            .ok_or_else(|| StoreError::Corrupt {
-                table: tables::name::META,
-                detail: "the schema version row is missing".into(),
-            })?;
+        let schema_version = dump::schema_version(txn)?;
         let mut entries = Vec::new();
         let mut counts = std::collections::BTreeMap::new();
         for (table, def) in CATALOGUE {
@@ -233,7 +231,7 @@ pub fn take_snapshot(
             entries.push(entry);
         }
         let mut missing = Vec::new();
-        for hash in referenced_blobs(txn)? {
+        for hash in dump::referenced_blobs(txn)? {
             match blob_store.open_blocking(&hash) {
                 Ok((_, size)) => entries.push(Entry {
                     name: blob_entry_name(&hash),
@@ -300,33 +298,6 @@ fn dump_table(
         bytes,
         records: rows,
     })
-}
-
-/// Every blob some message references, from the instance-wide reference counts.
-pub fn referenced_blobs(txn: &ReadTx) -> Result<Vec<[u8; 32]>, StoreError> {
-    let refs = txn.open_table(tables::ATTACHMENT_REFS)?;
-    let range = Key::tenant(0).prefix_range();
-    let mut out = Vec::new();
-    for row in refs.range::<&[u8]>(range.bounds())? {
-        let (k, v) = row?;
-        if v.value() == 0 {
-            continue;
-        }
-        let parsed = (|| {
-            let mut reader = KeyReader::new(k.value());
-            reader.tenant()?;
-            let bytes = reader.bytes()?;
-            reader.finish()?;
-            Ok::<_, crate::store::keys::KeyError>(bytes)
-        })()
-        .map_err(|e| e.in_table(tables::name::ATTACHMENT_REFS))?;
-        let hash: [u8; 32] = parsed.try_into().map_err(|_| StoreError::Corrupt {
-            table: tables::name::ATTACHMENT_REFS,
-            detail: "a blob hash that is not 32 bytes".into(),
-        })?;
-        out.push(hash);
-    }
-    Ok(out)
 }
 
 /// Takes a snapshot and writes the archive to `out` in one go (CLI, scheduled snapshots).

@@ -2,19 +2,18 @@
 //! referenced attachments, as one tar+zstd archive (docs/backup.md); validating such an
 //! archive, staging it into a fresh directory, and swapping it into the data directory.
 //!
-//! * [`write`]: produce an archive from an open [`Store`](super::Store) while writers keep
-//!   going.
+//! This module is the file work over `store` and `blobs`; the tables' logical dump and load
+//! stay in [`crate::store::dump`], and service orchestrates backups of a running instance.
+//!
+//! * [`write`]: produce an archive from an open [`Store`](crate::store::Store) while writers
+//!   keep going.
 //! * [`read`]: validate an archive entry by entry and stage it as a new database file and
 //!   blob store, refusing anything but exactly what [`write`] produces.
-//! * [`check`]: decode every record of a database (the integrity pass of `verify` and
-//!   restore).
 //! * [`swap`]: put staged data in place with a roll-forward journal, so a crash at any point
 //!   leaves either the old or the new data complete.
 //!
 //! The search index is never part of an archive; it is rebuilt from the restored records.
 
-pub mod catalogue;
-pub mod check;
 pub mod format;
 pub mod read;
 pub mod snapshots;
@@ -23,8 +22,8 @@ pub mod write;
 
 use std::path::PathBuf;
 
-use super::error::StoreError;
 use crate::blobs::BlobError;
+use crate::store::StoreError;
 
 pub use format::{FORMAT_VERSION, Manifest};
 
