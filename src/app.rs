@@ -276,30 +276,66 @@ fn tenant_routes(route: Route) -> Route {
         .at("/t/:slug/settings/online", get(settings::users::online))
         .at(
             "/t/:slug/tickets/new",
-            get(tickets::new_page).post(tickets::create),
+            get(tickets::new::new_page).post(tickets::new::create),
         )
         .at(
             "/t/:slug/tickets/new-for-customer",
-            get(tickets::new_for_customer_page).post(tickets::create_for_customer),
+            get(tickets::new::new_for_customer_page).post(tickets::new::create_for_customer),
         )
-        .at("/t/:slug/customers/search", get(tickets::customer_search))
+        .at(
+            "/t/:slug/customers/search",
+            get(tickets::new::customer_search),
+        )
         .at("/t/:slug/tickets", get(tickets::list::manage))
         .at("/t/:slug/tickets/:number", get(tickets::page))
-        .at("/t/:slug/tickets/:number/reply", post(tickets::reply))
-        .at("/t/:slug/tickets/:number/note", post(tickets::note))
-        .at("/t/:slug/tickets/:number/accept", post(tickets::accept))
-        .at("/t/:slug/tickets/:number/assign", post(tickets::assign))
+        .at(
+            "/t/:slug/tickets/:number/reply",
+            post(tickets::actions::reply),
+        )
+        .at(
+            "/t/:slug/tickets/:number/note",
+            post(tickets::actions::note),
+        )
+        .at(
+            "/t/:slug/tickets/:number/accept",
+            post(tickets::actions::accept),
+        )
+        .at(
+            "/t/:slug/tickets/:number/assign",
+            post(tickets::actions::assign),
+        )
         .at(
             "/t/:slug/tickets/:number/priority",
-            post(tickets::set_priority),
+            post(tickets::actions::set_priority),
         )
-        .at("/t/:slug/tickets/:number/topic", post(tickets::set_topic))
-        .at("/t/:slug/tickets/:number/resolve", post(tickets::resolve))
-        .at("/t/:slug/tickets/:number/close", post(tickets::close))
-        .at("/t/:slug/tickets/:number/reopen", post(tickets::reopen))
-        .at("/t/:slug/tickets/:number/delete", post(tickets::delete))
-        .at("/t/:slug/tickets/:number/restore", post(tickets::restore))
-        .at("/t/:slug/tickets/:number/purge", post(tickets::purge))
+        .at(
+            "/t/:slug/tickets/:number/topic",
+            post(tickets::actions::set_topic),
+        )
+        .at(
+            "/t/:slug/tickets/:number/resolve",
+            post(tickets::actions::resolve),
+        )
+        .at(
+            "/t/:slug/tickets/:number/close",
+            post(tickets::actions::close),
+        )
+        .at(
+            "/t/:slug/tickets/:number/reopen",
+            post(tickets::actions::reopen),
+        )
+        .at(
+            "/t/:slug/tickets/:number/delete",
+            post(tickets::actions::delete),
+        )
+        .at(
+            "/t/:slug/tickets/:number/restore",
+            post(tickets::actions::restore),
+        )
+        .at(
+            "/t/:slug/tickets/:number/purge",
+            post(tickets::actions::purge),
+        )
         .at(
             "/t/:slug/tickets/:number/files/:seq/:index",
             get(tickets::file),

@@ -13,7 +13,8 @@ use super::session::{
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::service::ServiceError;
-use crate::service::auth::{LoginOutcome, SetupInput};
+use crate::service::auth::LoginOutcome;
+use crate::service::setup::SetupInput;
 use crate::views::data::{InvitationForm, SetupForm};
 use crate::views::forms::FormErrors;
 use crate::views::{self, PageCtx};

@@ -16,6 +16,7 @@ pub mod indexer;
 pub mod passwords;
 pub mod ratelimit;
 pub mod sessions;
+pub mod setup;
 pub mod tickets;
 pub mod uploads;
 pub mod users;
@@ -149,7 +150,7 @@ pub struct Services {
     pub indexer_wake: std::sync::Arc<tokio::sync::Notify>,
     /// API uploads not yet attached, by uploader.
     pub(crate) uploads: std::sync::Mutex<uploads::PendingUploads>,
-    setup: std::sync::Mutex<Option<auth::SetupToken>>,
+    setup: std::sync::Mutex<Option<setup::SetupToken>>,
 }
 
 impl Services {

@@ -9,6 +9,7 @@ use super::forms::{
     flash, select,
 };
 use super::parts::{SubNavItem, Tone, empty, once_box, status_badge};
+use super::table::{Cell, Row, col, hidden_col, responsive_table};
 use super::time::relative;
 use super::{PageCtx, layout};
 use crate::domain::accounts::Account;
@@ -118,46 +119,44 @@ pub fn tokens(
             @if tokens.is_empty() {
                 (empty(ctx.t("tokens.empty")))
             } @else {
-                div.table-wrap {
-                    table.responsive {
-                        thead { tr {
-                            th scope="col" { (col_name) }
-                            th scope="col" { (col_created) }
-                            th scope="col" { (col_expires) }
-                            th scope="col" { (col_used) }
-                            th scope="col" { (col_status) }
-                            th scope="col" { span.visually-hidden { (col_actions) } }
-                        } }
-                        tbody {
-                            @for token in tokens {
-                                @let (status, tone) = token_status(token, now);
-                                tr.muted[status != "active"] {
-                                    th scope="row" data-label=(col_name) { (token.name) }
-                                    td data-label=(col_created) { (relative(ctx, now, token.created_at)) }
-                                    td data-label=(col_expires) {
-                                        @match token.expires_at {
-                                            Some(at) => { (relative(ctx, now, at)) }
-                                            None => { (ctx.t("tokens.never_expires")) }
-                                        }
-                                    }
-                                    td data-label=(col_used) {
-                                        @match token.last_used {
-                                            Some(at) => { (relative(ctx, now, at)) }
-                                            None => { (ctx.t("tokens.never_used")) }
-                                        }
-                                    }
-                                    td data-label=(col_status) { (status_badge(ctx, status, tone)) }
-                                    td data-label=(col_actions) {
-                                        @if status == "active" {
-                                            (action_button(ctx, &format!("/account/tokens/{}/revoke", token.id),
-                                                ctx.t("tokens.revoke"), true))
-                                        }
-                                    }
+                (responsive_table(
+                    None,
+                    &[
+                        col(col_name),
+                        col(col_created),
+                        col(col_expires),
+                        col(col_used),
+                        col(col_status),
+                        hidden_col(col_actions),
+                    ],
+                    tokens.iter().map(|token| {
+                        let (status, tone) = token_status(token, now);
+                        Row::new(vec![
+                            Cell::Heading(html! { (token.name) }),
+                            Cell::Data(relative(ctx, now, token.created_at)),
+                            Cell::Data(html! {
+                                @match token.expires_at {
+                                    Some(at) => { (relative(ctx, now, at)) }
+                                    None => { (ctx.t("tokens.never_expires")) }
                                 }
-                            }
-                        }
-                    }
-                }
+                            }),
+                            Cell::Data(html! {
+                                @match token.last_used {
+                                    Some(at) => { (relative(ctx, now, at)) }
+                                    None => { (ctx.t("tokens.never_used")) }
+                                }
+                            }),
+                            Cell::Data(status_badge(ctx, status, tone)),
+                            Cell::Data(html! {
+                                @if status == "active" {
+                                    (action_button(ctx, &format!("/account/tokens/{}/revoke", token.id),
+                                        ctx.t("tokens.revoke"), true))
+                                }
+                            }),
+                        ])
+                        .class_if(status != "active", "muted")
+                    }),
+                ))
             }
             section.card #create-token aria-labelledby="create-token-title" {
                 h2 #create-token-title { (ctx.t("tokens.create_title")) }

@@ -8,6 +8,7 @@ use super::forms::{
     FieldOpts, FormErrors, InputKind, action_button, csrf_field, error_summary, field_with, flash,
 };
 use super::parts::{self, SubNavItem, Tone, empty, status_badge};
+use super::table::{Cell, Row, col, responsive_table};
 use super::{PageCtx, layout};
 
 /// Tenants (`/admin/`) · Settings · Audit log · Backups; `current` is the href of the page shown.
@@ -87,30 +88,25 @@ pub fn tenants(
             @if rows.is_empty() {
                 (empty(ctx.t("admin.tenants_empty")))
             } @else {
-                div.table-wrap {
-                    table.responsive {
-                        thead { tr {
-                            th scope="col" { (col_name) }
-                            th scope="col" { (col_slug) }
-                            th scope="col" { (col_status) }
-                            th scope="col" { (col_members) }
-                            th scope="col" { (col_usage) }
-                        } }
-                        tbody {
-                            @for row in rows {
-                                tr.muted[row.tenant.suspended] {
-                                    th scope="row" data-label=(col_name) {
-                                        a href={ "/admin/tenants/" (row.tenant.id) } { (row.tenant.name) }
-                                    }
-                                    td data-label=(col_slug) { code { (row.tenant.slug) } }
-                                    td data-label=(col_status) { (tenant_status(ctx, row)) }
-                                    td data-label=(col_members) { (row.members) }
-                                    td data-label=(col_usage) { (usage(ctx, row)) }
-                                }
-                            }
-                        }
-                    }
-                }
+                (responsive_table(
+                    None,
+                    &[
+                        col(col_name),
+                        col(col_slug),
+                        col(col_status),
+                        col(col_members),
+                        col(col_usage),
+                    ],
+                    rows.iter().map(|row| Row::new(vec![
+                        Cell::Heading(html! {
+                            a href={ "/admin/tenants/" (row.tenant.id) } { (row.tenant.name) }
+                        }),
+                        Cell::Data(html! { code { (row.tenant.slug) } }),
+                        Cell::Data(tenant_status(ctx, row)),
+                        Cell::Data(html! { (row.members) }),
+                        Cell::Data(html! { (usage(ctx, row)) }),
+                    ]).class_if(row.tenant.suspended, "muted")),
+                ))
             }
             section.card #create aria-labelledby="create-title" {
                 h2 #create-title { (ctx.t("admin.create_title")) }

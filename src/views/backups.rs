@@ -8,6 +8,7 @@ use maud::{Markup, html};
 use super::admin::subnav;
 use super::forms::csrf_field;
 use super::parts::empty;
+use super::table::{Cell, Row, col, responsive_table};
 use super::time::{exact, relative};
 use super::{PageCtx, layout};
 
@@ -173,32 +174,22 @@ pub fn page(ctx: &PageCtx, v: &BackupsView) -> Markup {
                 @if v.snapshots.is_empty() {
                     (empty(ctx.t("backup.snapshots_empty")))
                 } @else {
-                    div.table-wrap {
-                        table.responsive {
-                            thead { tr {
-                                th scope="col" { (col_time) }
-                                th scope="col" { (col_size) }
-                                th scope="col" { (col_check) }
-                                th scope="col" { (col_file) }
-                            } }
-                            tbody {
-                                @for row in &v.snapshots {
-                                    tr {
-                                        th scope="row" data-label=(col_time) {
-                                            @if let Some(t) = row.created_at {
-                                                (relative(ctx, v.now, t))
-                                            }
-                                        }
-                                        td data-label=(col_size) { (human_bytes(row.size)) }
-                                        td data-label=(col_check) { (check_cell(ctx, row)) }
-                                        td data-label=(col_file) {
-                                            a href={ "/admin/backups/" (row.name) } download { (row.name) }
-                                        }
-                                    }
+                    (responsive_table(
+                        None,
+                        &[col(col_time), col(col_size), col(col_check), col(col_file)],
+                        v.snapshots.iter().map(|row| Row::new(vec![
+                            Cell::Heading(html! {
+                                @if let Some(t) = row.created_at {
+                                    (relative(ctx, v.now, t))
                                 }
-                            }
-                        }
-                    }
+                            }),
+                            Cell::Data(html! { (human_bytes(row.size)) }),
+                            Cell::Data(check_cell(ctx, row)),
+                            Cell::Data(html! {
+                                a href={ "/admin/backups/" (row.name) } download { (row.name) }
+                            }),
+                        ])),
+                    ))
                 }
             }
             section.card aria-labelledby="restore-title" {

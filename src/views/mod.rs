@@ -14,6 +14,7 @@ pub mod markdown;
 pub mod parts;
 pub mod search;
 pub mod settings;
+pub mod table;
 pub mod tenant;
 pub mod tickets;
 pub mod time;

@@ -154,17 +154,16 @@ pub async fn manage(
         };
         services.manage(&tc.caller, filter).await?
     };
-    Ok(views::tickets::manage(
-        &ctx,
-        services.now(),
-        &context.counts,
-        &f,
-        &page,
-        &context.priorities,
-        &context.topics,
-        &context.staff,
-    )
-    .into_response())
+    let view = views::tickets::ManageView {
+        now: services.now(),
+        counts: &context.counts,
+        filter: &f,
+        page: &page,
+        priorities: &context.priorities,
+        topics: &context.topics,
+        staff: &context.staff,
+    };
+    Ok(views::tickets::manage(&ctx, &view).into_response())
 }
 
 #[handler]

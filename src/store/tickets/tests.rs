@@ -14,6 +14,8 @@ use proptest::prelude::*;
 
 use super::indexes::{Index, time_key};
 use super::*;
+pub(super) use crate::domain::ids::TopicId;
+pub(super) use crate::domain::ticket::Status;
 use crate::domain::ticket::{Attachment, Change, HistoryEntry, Message, Visibility};
 use crate::store::tenants;
 

@@ -8,6 +8,7 @@ use crate::domain::audit::AuditKind;
 use crate::views::data::AuditRow;
 use crate::views::forms::{FieldOpts, FormErrors, flash, select_with};
 use crate::views::parts::empty;
+use crate::views::table::{Cell, Row, col, responsive_table};
 use crate::views::time::relative;
 use crate::views::{PageCtx, admin, layout};
 
@@ -69,37 +70,35 @@ pub fn audit(
                     (empty(ctx.t("audit.empty")))
                 }
             } @else {
-                div.table-wrap {
-                    table.responsive.audit {
-                        thead { tr {
-                            th scope="col" { (col_time) }
-                            th scope="col" { (col_kind) }
-                            th scope="col" { (col_actor) }
-                            th scope="col" { (col_subject) }
-                            th scope="col" { (col_detail) }
-                            th scope="col" { (col_addr) }
-                        } }
-                        tbody {
-                            @for row in events {
-                                @let e = &row.event;
-                                tr.warn-row[e.kind == AuditKind::SignInFailed] {
-                                    td data-label=(col_time) { (relative(ctx, now, e.at)) }
-                                    td data-label=(col_kind) { (kind_name(ctx, e.kind)) }
-                                    td data-label=(col_actor) {
-                                        @match (&row.actor_name, e.actor) {
-                                            (Some(name), _) => { (name) }
-                                            (None, Some(id)) => { (ctx.tf("audit.actor_id", &[("id", &id.to_string())])) }
-                                            (None, None) => { span.hint { (ctx.t("audit.anonymous")) } }
-                                        }
-                                    }
-                                    td data-label=(col_subject) { (e.subject) }
-                                    td data-label=(col_detail) { (e.detail) }
-                                    td data-label=(col_addr) { code { (e.client_addr) } }
+                (responsive_table(
+                    Some("audit"),
+                    &[
+                        col(col_time),
+                        col(col_kind),
+                        col(col_actor),
+                        col(col_subject),
+                        col(col_detail),
+                        col(col_addr),
+                    ],
+                    events.iter().map(|row| {
+                        let e = &row.event;
+                        Row::new(vec![
+                            Cell::Data(relative(ctx, now, e.at)),
+                            Cell::Data(html! { (kind_name(ctx, e.kind)) }),
+                            Cell::Data(html! {
+                                @match (&row.actor_name, e.actor) {
+                                    (Some(name), _) => { (name) }
+                                    (None, Some(id)) => { (ctx.tf("audit.actor_id", &[("id", &id.to_string())])) }
+                                    (None, None) => { span.hint { (ctx.t("audit.anonymous")) } }
                                 }
-                            }
-                        }
-                    }
-                }
+                            }),
+                            Cell::Data(html! { (e.subject) }),
+                            Cell::Data(html! { (e.detail) }),
+                            Cell::Data(html! { code { (e.client_addr) } }),
+                        ])
+                        .class_if(e.kind == AuditKind::SignInFailed, "warn-row")
+                    }),
+                ))
             }
             @if let Some(href) = older {
                 p.pager { a.button.secondary href=(href) rel="next" { (ctx.t("audit.older")) " →" } }

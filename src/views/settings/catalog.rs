@@ -12,6 +12,7 @@ use crate::views::forms::{
     field_with, flash, textarea_with,
 };
 use crate::views::parts::{Tone, empty, priority_chip, status_badge, tenant_base};
+use crate::views::table::{Cell, Row, col, responsive_table};
 use crate::views::{PageCtx, layout};
 
 /// Which form on the page shows the submitted values and errors.
@@ -101,42 +102,34 @@ pub fn priorities(
             @if sorted.is_empty() {
                 (empty(ctx.t("priorities.empty")))
             } @else {
-                div.table-wrap {
-                    table.responsive {
-                        thead { tr {
-                            th scope="col" { (col_rank) }
-                            th scope="col" { (col_name) }
-                            th scope="col" { (col_target) }
-                            th scope="col" { (col_actions) }
-                        } }
-                        tbody {
-                            @for p in &sorted {
-                                @let id = p.id.to_string();
-                                @let form = format!("p{id}");
-                                @let this = edited == Some(id.as_str());
-                                @let values = if this { v.clone() } else { PriorityForm::from(*p) };
-                                @let row_errors = if this { errors } else { &none };
-                                tr {
-                                    td data-label=(col_rank) { (p.rank) }
-                                    th scope="row" data-label=(col_name) { (priority_chip(&p.name, &p.colour)) }
-                                    td data-label=(col_target) { (target_text(ctx, p.response_target_minutes)) }
-                                    td data-label=(col_actions) {
-                                        details.row-edit open[this] {
-                                            summary { (ctx.t("form.edit")) span.visually-hidden { ": " (p.name) } }
-                                            (error_summary_in(ctx, row_errors, &form))
-                                            form method="post" action={ (base) "/" (id) } {
-                                                (csrf_field(ctx))
-                                                (priority_fields(ctx, row_errors, &values, &form))
-                                                div.actions { button type="submit" { (ctx.t("form.save")) } }
-                                            }
-                                        }
-                                        (action_button(ctx, &format!("{base}/{id}/delete"), ctx.t("form.delete"), true))
+                (responsive_table(
+                    None,
+                    &[col(col_rank), col(col_name), col(col_target), col(col_actions)],
+                    sorted.iter().map(|p| {
+                        let id = p.id.to_string();
+                        let form = format!("p{id}");
+                        let this = edited == Some(id.as_str());
+                        let values = if this { v.clone() } else { PriorityForm::from(*p) };
+                        let row_errors = if this { errors } else { &none };
+                        Row::new(vec![
+                            Cell::Data(html! { (p.rank) }),
+                            Cell::Heading(priority_chip(&p.name, &p.colour)),
+                            Cell::Data(html! { (target_text(ctx, p.response_target_minutes)) }),
+                            Cell::Data(html! {
+                                details.row-edit open[this] {
+                                    summary { (ctx.t("form.edit")) span.visually-hidden { ": " (p.name) } }
+                                    (error_summary_in(ctx, row_errors, &form))
+                                    form method="post" action={ (base) "/" (id) } {
+                                        (csrf_field(ctx))
+                                        (priority_fields(ctx, row_errors, &values, &form))
+                                        div.actions { button type="submit" { (ctx.t("form.save")) } }
                                     }
                                 }
-                            }
-                        }
-                    }
-                }
+                                (action_button(ctx, &format!("{base}/{id}/delete"), ctx.t("form.delete"), true))
+                            }),
+                        ])
+                    }),
+                ))
             }
             section.card #add aria-labelledby="add-title" {
                 h2 #add-title { (ctx.t("priorities.add_title")) }
@@ -212,49 +205,42 @@ pub fn topics(
             @if current.is_empty() {
                 (empty(ctx.t("topics.empty")))
             } @else {
-                div.table-wrap {
-                    table.responsive {
-                        thead { tr {
-                            th scope="col" { (col_name) }
-                            th scope="col" { (col_description) }
-                            th scope="col" { (col_status) }
-                            th scope="col" { (col_actions) }
-                        } }
-                        tbody {
-                            @for t in &current {
-                                @let id = t.id.to_string();
-                                @let form = format!("t{id}");
-                                @let this = edited == Some(id.as_str());
-                                @let values = if this { v.clone() } else { TopicForm::from(*t) };
-                                @let active = if this { v.active.is_some() } else { t.active };
-                                @let row_errors = if this { errors } else { &none };
-                                tr.muted[!t.active] {
-                                    th scope="row" data-label=(col_name) { (t.name) }
-                                    td data-label=(col_description) { (t.description) }
-                                    td data-label=(col_status) {
-                                        @if t.active {
-                                            (status_badge(ctx, "active", Tone::Ok))
-                                        } @else {
-                                            (status_badge(ctx, "inactive", Tone::Neutral))
-                                        }
-                                    }
-                                    td data-label=(col_actions) {
-                                        details.row-edit open[this] {
-                                            summary { (ctx.t("form.edit")) span.visually-hidden { ": " (t.name) } }
-                                            (error_summary_in(ctx, row_errors, &form))
-                                            form method="post" action={ (base) "/" (id) } {
-                                                (csrf_field(ctx))
-                                                (topic_fields(ctx, row_errors, &values, active, &form))
-                                                div.actions { button type="submit" { (ctx.t("form.save")) } }
-                                            }
-                                        }
-                                        (action_button(ctx, &format!("{base}/{id}/delete"), ctx.t("form.delete"), true))
+                (responsive_table(
+                    None,
+                    &[col(col_name), col(col_description), col(col_status), col(col_actions)],
+                    current.iter().map(|t| {
+                        let id = t.id.to_string();
+                        let form = format!("t{id}");
+                        let this = edited == Some(id.as_str());
+                        let values = if this { v.clone() } else { TopicForm::from(*t) };
+                        let active = if this { v.active.is_some() } else { t.active };
+                        let row_errors = if this { errors } else { &none };
+                        Row::new(vec![
+                            Cell::Heading(html! { (t.name) }),
+                            Cell::Data(html! { (t.description) }),
+                            Cell::Data(html! {
+                                @if t.active {
+                                    (status_badge(ctx, "active", Tone::Ok))
+                                } @else {
+                                    (status_badge(ctx, "inactive", Tone::Neutral))
+                                }
+                            }),
+                            Cell::Data(html! {
+                                details.row-edit open[this] {
+                                    summary { (ctx.t("form.edit")) span.visually-hidden { ": " (t.name) } }
+                                    (error_summary_in(ctx, row_errors, &form))
+                                    form method="post" action={ (base) "/" (id) } {
+                                        (csrf_field(ctx))
+                                        (topic_fields(ctx, row_errors, &values, active, &form))
+                                        div.actions { button type="submit" { (ctx.t("form.save")) } }
                                     }
                                 }
-                            }
-                        }
-                    }
-                }
+                                (action_button(ctx, &format!("{base}/{id}/delete"), ctx.t("form.delete"), true))
+                            }),
+                        ])
+                        .class_if(!t.active, "muted")
+                    }),
+                ))
             }
             @if !deleted.is_empty() {
                 section.deleted aria-labelledby="deleted-title" {

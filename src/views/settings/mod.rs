@@ -15,6 +15,7 @@ use maud::{Markup, html};
 
 use super::data::OnlineRow;
 use super::parts::{self, SubNavItem, empty, role_badge, tenant_base, tenant_nav};
+use super::table::{Cell, Row, col, responsive_table};
 use super::time::relative;
 use super::{PageCtx, layout};
 use crate::domain::role::Role;
@@ -107,26 +108,16 @@ pub fn online(ctx: &PageCtx, now: Timestamp, people: &[OnlineRow], licence_limit
             @if people.is_empty() {
                 (empty(ctx.t("online.empty")))
             } @else {
-                div.table-wrap {
-                    table.responsive {
-                        thead { tr {
-                            th scope="col" { (col_name) }
-                            th scope="col" { (col_email) }
-                            th scope="col" { (col_role) }
-                            th scope="col" { (col_seen) }
-                        } }
-                        tbody {
-                            @for p in people {
-                                tr {
-                                    th scope="row" data-label=(col_name) { (p.name) }
-                                    td data-label=(col_email) { (p.email) }
-                                    td data-label=(col_role) { (role_badge(ctx, p.role)) }
-                                    td data-label=(col_seen) { (relative(ctx, now, p.last_seen)) }
-                                }
-                            }
-                        }
-                    }
-                }
+                (responsive_table(
+                    None,
+                    &[col(col_name), col(col_email), col(col_role), col(col_seen)],
+                    people.iter().map(|p| Row::new(vec![
+                        Cell::Heading(html! { (p.name) }),
+                        Cell::Data(html! { (p.email) }),
+                        Cell::Data(role_badge(ctx, p.role)),
+                        Cell::Data(relative(ctx, now, p.last_seen)),
+                    ])),
+                ))
             }
         },
     )

@@ -15,6 +15,7 @@ use crate::views::forms::{
 use crate::views::parts::{
     Tone, empty, once_box, role_badge, role_name, status_badge, tenant_base,
 };
+use crate::views::table::{Cell, Row, col, hidden_col, responsive_table};
 use crate::views::time::{exact, relative};
 use crate::views::{PageCtx, layout};
 
@@ -61,35 +62,28 @@ fn pending_invitations(ctx: &PageCtx, invitations: &[PendingInvitation]) -> Mark
     html! {
         section.card #pending aria-labelledby="pending-title" {
             h2 #pending-title { (ctx.t("users.pending_title")) }
-            div.table-wrap {
-                table.responsive {
-                    thead { tr {
-                        th scope="col" { (col_email) }
-                        th scope="col" { (col_role) }
-                        th scope="col" { (col_by) }
-                        th scope="col" { (col_expires) }
-                        th scope="col" { span.visually-hidden { (col_action) } }
-                    } }
-                    tbody {
-                        @for inv in invitations {
-                            tr {
-                                th scope="row" data-label=(col_email) { (inv.email) }
-                                td data-label=(col_role) { (role_badge(ctx, inv.role)) }
-                                td data-label=(col_by) {
-                                    (inv.invited_by) " · "
-                                    time datetime=(inv.created_at.to_string()) { (exact(ctx, inv.created_at)) }
-                                }
-                                td data-label=(col_expires) {
-                                    time datetime=(inv.expires_at.to_string()) { (exact(ctx, inv.expires_at)) }
-                                }
-                                td data-label=(col_action) {
-                                    (action_button(ctx, &format!("{base}/{}/withdraw", inv.id), ctx.t("users.withdraw"), true))
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            (responsive_table(
+                None,
+                &[
+                    col(col_email),
+                    col(col_role),
+                    col(col_by),
+                    col(col_expires),
+                    hidden_col(col_action),
+                ],
+                invitations.iter().map(|inv| Row::new(vec![
+                    Cell::Heading(html! { (inv.email) }),
+                    Cell::Data(role_badge(ctx, inv.role)),
+                    Cell::Data(html! {
+                        (inv.invited_by) " · "
+                        time datetime=(inv.created_at.to_string()) { (exact(ctx, inv.created_at)) }
+                    }),
+                    Cell::Data(html! {
+                        time datetime=(inv.expires_at.to_string()) { (exact(ctx, inv.expires_at)) }
+                    }),
+                    Cell::Data(action_button(ctx, &format!("{base}/{}/withdraw", inv.id), ctx.t("users.withdraw"), true)),
+                ])),
+            ))
         }
     }
 }
@@ -144,36 +138,31 @@ pub fn users(
                     (empty(&ctx.tf("users.no_match", &[("q", query)])))
                 }
             } @else {
-                div.table-wrap {
-                    table.responsive {
-                        thead { tr {
-                            th scope="col" { (col_name) }
-                            th scope="col" { (col_email) }
-                            th scope="col" { (col_role) }
-                            th scope="col" { (col_status) }
-                            th scope="col" { (col_online) }
-                        } }
-                        tbody {
-                            @for row in rows {
-                                tr.muted[row.membership.disabled] {
-                                    th scope="row" data-label=(col_name) {
-                                        a href={ (base) "/" (row.account.id) } { (row.account.name) }
-                                    }
-                                    td data-label=(col_email) { (row.account.email) }
-                                    td data-label=(col_role) { (role_badge(ctx, row.membership.role)) }
-                                    td data-label=(col_status) { (member_status(ctx, row)) }
-                                    td data-label=(col_online) {
-                                        @if row.online {
-                                            (status_badge(ctx, "online", Tone::Ok))
-                                        } @else {
-                                            (status_badge(ctx, "offline", Tone::Neutral))
-                                        }
-                                    }
-                                }
+                (responsive_table(
+                    None,
+                    &[
+                        col(col_name),
+                        col(col_email),
+                        col(col_role),
+                        col(col_status),
+                        col(col_online),
+                    ],
+                    rows.iter().map(|row| Row::new(vec![
+                        Cell::Heading(html! {
+                            a href={ (base) "/" (row.account.id) } { (row.account.name) }
+                        }),
+                        Cell::Data(html! { (row.account.email) }),
+                        Cell::Data(role_badge(ctx, row.membership.role)),
+                        Cell::Data(member_status(ctx, row)),
+                        Cell::Data(html! {
+                            @if row.online {
+                                (status_badge(ctx, "online", Tone::Ok))
+                            } @else {
+                                (status_badge(ctx, "offline", Tone::Neutral))
                             }
-                        }
-                    }
-                }
+                        }),
+                    ]).class_if(row.membership.disabled, "muted")),
+                ))
             }
             @if !invitations.is_empty() {
                 (pending_invitations(ctx, invitations))
@@ -290,24 +279,15 @@ pub fn user_detail(
                 @if sessions.is_empty() {
                     (empty(ctx.t("sessions.empty")))
                 } @else {
-                    div.table-wrap {
-                        table.responsive {
-                            thead { tr {
-                                th scope="col" { (col_created) }
-                                th scope="col" { (col_seen) }
-                                th scope="col" { (col_agent) }
-                            } }
-                            tbody {
-                                @for s in sessions {
-                                    tr {
-                                        td data-label=(col_created) { (relative(ctx, now, s.created_at)) }
-                                        td data-label=(col_seen) { (relative(ctx, now, s.last_seen)) }
-                                        td.agent data-label=(col_agent) { (s.user_agent) }
-                                    }
-                                }
-                            }
-                        }
-                    }
+                    (responsive_table(
+                        None,
+                        &[col(col_created), col(col_seen), col(col_agent)],
+                        sessions.iter().map(|s| Row::new(vec![
+                            Cell::Data(relative(ctx, now, s.created_at)),
+                            Cell::Data(relative(ctx, now, s.last_seen)),
+                            Cell::DataClass("agent", html! { (s.user_agent) }),
+                        ])),
+                    ))
                 }
             }
         },

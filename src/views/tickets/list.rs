@@ -6,15 +6,18 @@ use jiff::Timestamp;
 use maud::{Markup, html};
 
 use super::data::{ListFilter, MyFilter};
-use super::{labelled_input, labelled_select, status_badge, status_text, ticket_href, with_query};
+use super::{labelled_input, labelled_select, status_text, with_query};
 use crate::domain::accounts::Account;
 use crate::domain::catalog::{Priority, Topic};
-use crate::domain::read::{RowPage, TabCounts, TicketRow};
+use crate::domain::read::{RowPage, TabCounts};
 use crate::domain::role::Role;
 use crate::domain::ticket::{Status, Tab};
-use crate::views::parts::{priority_chip, tenant_base, tenant_nav};
-use crate::views::time::relative;
+use crate::views::parts::{tenant_base, tenant_nav};
 use crate::views::{PageCtx, layout};
+
+mod table;
+
+use table::{Col, Sorting, effective_sort, next_link, table};
 
 /// The name a tab's count has in the live `counts` event.
 fn count_key(tab: Tab) -> &'static str {
@@ -57,204 +60,6 @@ fn tabs(ctx: &PageCtx, counts: &TabCounts, current: Option<Tab>) -> Markup {
                     a href={ (base) "/tickets" } aria-current=[current.is_none().then_some("page")] {
                         (ctx.t("tab.manage"))
                     }
-                }
-            }
-        }
-    }
-}
-
-/// A column of a ticket table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Col {
-    Number,
-    Subject,
-    Customer,
-    Status,
-    Priority,
-    Assignee,
-    Topic,
-    Waiting,
-    Created,
-    Updated,
-}
-
-impl Col {
-    fn label_key(self) -> &'static str {
-        match self {
-            Col::Number => "tickets.col_number",
-            Col::Subject => "tickets.col_subject",
-            Col::Customer => "tickets.col_customer",
-            Col::Status => "tickets.col_status",
-            Col::Priority => "tickets.col_priority",
-            Col::Assignee => "tickets.col_assignee",
-            Col::Topic => "tickets.col_topic",
-            Col::Waiting => "tickets.col_waiting",
-            Col::Created => "tickets.col_created",
-            Col::Updated => "tickets.col_updated",
-        }
-    }
-
-    fn sort_key(self) -> Option<&'static str> {
-        match self {
-            Col::Number => Some("number"),
-            Col::Customer => Some("customer"),
-            Col::Status => Some("status"),
-            Col::Priority => Some("priority"),
-            Col::Created => Some("created"),
-            Col::Updated => Some("updated"),
-            Col::Subject | Col::Assignee | Col::Topic | Col::Waiting => None,
-        }
-    }
-
-    /// Columns a phone's card leaves out: the card shows number, subject, status,
-    /// priority and age.
-    fn wide_only(self) -> bool {
-        matches!(
-            self,
-            Col::Customer | Col::Assignee | Col::Topic | Col::Created
-        )
-    }
-}
-
-/// Numbers and dates read newest first; names, statuses and priorities A→Z / most
-/// urgent first.
-fn default_dir(sort: &str) -> &'static str {
-    match sort {
-        "customer" | "status" | "priority" => "asc",
-        _ => "desc",
-    }
-}
-
-/// The sort state of a table and how to link to another one.
-struct Sorting<'a> {
-    sort: &'a str,
-    dir: &'a str,
-    href: &'a dyn Fn(&str, &str) -> String,
-}
-
-impl Sorting<'_> {
-    /// The link of a column header: the current column flips its direction, another
-    /// starts in its natural one.
-    fn toggle(&self, key: &str) -> String {
-        let dir = if key == self.sort {
-            if self.dir == "asc" { "desc" } else { "asc" }
-        } else {
-            default_dir(key)
-        };
-        (self.href)(key, dir)
-    }
-}
-
-/// The effective sort of a list: the requested one if allowed, else number descending.
-fn effective_sort<'a>(sort: &'a str, dir: &'a str, allowed: &[&str]) -> (&'a str, &'a str) {
-    let sort = if allowed.contains(&sort) {
-        sort
-    } else {
-        "number"
-    };
-    let dir = match dir {
-        "asc" | "desc" => dir,
-        _ => default_dir(sort),
-    };
-    (sort, dir)
-}
-
-fn table(
-    ctx: &PageCtx,
-    now: Timestamp,
-    rows: &[TicketRow],
-    cols: &[Col],
-    staff: bool,
-    sorting: Option<&Sorting<'_>>,
-) -> Markup {
-    html! {
-        div.table-wrap {
-            table.responsive.tickets {
-                thead { tr {
-                    @for col in cols {
-                        @let label = ctx.t(col.label_key());
-                        @let active = sorting.filter(|s| Some(s.sort) == col.sort_key());
-                        th.wide-only[col.wide_only()] scope="col"
-                            aria-sort=[active.map(|s| if s.dir == "asc" { "ascending" } else { "descending" })] {
-                            @match (sorting, col.sort_key()) {
-                                (Some(s), Some(key)) => {
-                                    a.sort href=(s.toggle(key)) {
-                                        (label)
-                                        @if let Some(a) = active {
-                                            " " span aria-hidden="true" { @if a.dir == "asc" { "▲" } @else { "▼" } }
-                                        }
-                                    }
-                                }
-                                _ => { (label) }
-                            }
-                        }
-                    }
-                } }
-                tbody {
-                    @for row in rows {
-                        tr { @for col in cols { (cell(ctx, now, row, *col, staff)) } }
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn cell(ctx: &PageCtx, now: Timestamp, row: &TicketRow, col: Col, staff: bool) -> Markup {
-    let t = &row.ticket;
-    let label = ctx.t(col.label_key());
-    let href = ticket_href(ctx, t.number);
-    html! {
-        @match col {
-            Col::Number => {
-                th scope="row" data-label=(label) { a href=(href) { "#" (t.number) } }
-            }
-            Col::Subject => {
-                td.subject data-label=(label) { a href=(href) { (t.subject) } }
-            }
-            Col::Customer => { td.wide-only data-label=(label) { (row.customer_name) } }
-            Col::Status => { td data-label=(label) { (status_badge(ctx, t.status, staff)) } }
-            Col::Priority => {
-                td data-label=(label) {
-                    @match &row.priority {
-                        Some(p) => { (priority_chip(&p.name, &p.colour)) }
-                        None => { span.hint { (ctx.t("ticket.no_priority")) } }
-                    }
-                }
-            }
-            Col::Assignee => {
-                td.wide-only data-label=(label) {
-                    @match &row.assignee_name {
-                        Some(name) => { (name) }
-                        None => { span.hint { (ctx.t("ticket.unassigned")) } }
-                    }
-                }
-            }
-            Col::Topic => {
-                td.wide-only data-label=(label) {
-                    @match &row.topic_name {
-                        Some(name) => { (name) }
-                        None => { span.hint { (ctx.t("tickets.no_topic")) } }
-                    }
-                }
-            }
-            Col::Waiting => { td data-label=(label) { (relative(ctx, now, t.waiting_since)) } }
-            Col::Created => { td.wide-only data-label=(label) { (relative(ctx, now, t.created_at)) } }
-            Col::Updated => { td data-label=(label) { (relative(ctx, now, t.updated_at)) } }
-        }
-    }
-}
-
-fn next_link(ctx: &PageCtx, href: Option<String>, first: Option<String>) -> Markup {
-    html! {
-        @if href.is_some() || first.is_some() {
-            p.pager {
-                @if let Some(first) = first {
-                    a.button.secondary href=(first) { "⇤ " (ctx.t("tickets.first_page")) }
-                    " "
-                }
-                @if let Some(href) = href {
-                    a.button.secondary href=(href) rel="next" { (ctx.t("tickets.next_page")) " →" }
                 }
             }
         }
@@ -375,19 +180,31 @@ const MANAGE_SORTS: [&str; 6] = [
     "number", "created", "updated", "customer", "status", "priority",
 ];
 
+/// What Ticket management shows: the list page and, around it, the tab counts and the
+/// choices of its filters.
+#[derive(Debug, Clone, Copy)]
+pub struct ManageView<'a> {
+    pub now: Timestamp,
+    pub counts: &'a TabCounts,
+    pub filter: &'a ListFilter,
+    pub page: &'a RowPage,
+    pub priorities: &'a [Priority],
+    pub topics: &'a [Topic],
+    pub staff: &'a [Account],
+}
+
 /// `/t/{slug}/tickets`: every ticket of the tenant, filtered and sorted by the query
 /// string. `status=trash` (offered to tenant admins) lists the trash.
-#[allow(clippy::too_many_arguments)]
-pub fn manage(
-    ctx: &PageCtx,
-    now: Timestamp,
-    counts: &TabCounts,
-    filter: &ListFilter,
-    page: &RowPage,
-    priorities: &[Priority],
-    topics: &[Topic],
-    staff: &[Account],
-) -> Markup {
+pub fn manage(ctx: &PageCtx, view: &ManageView<'_>) -> Markup {
+    let ManageView {
+        now,
+        counts,
+        filter,
+        page,
+        priorities,
+        topics,
+        staff,
+    } = *view;
     let title = ctx.t("tab.manage");
     let path = format!("{}/tickets", tenant_base(ctx));
     let admin = tenant_nav(ctx).is_some_and(|t| t.role == Role::TenantAdmin);
@@ -604,296 +421,4 @@ pub fn my_requests(ctx: &PageCtx, now: Timestamp, filter: &MyFilter, page: &RowP
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::ids::AccountId;
-    use crate::domain::lang::Lang;
-    use crate::views::test_support::{assert_labelled, user_ctx};
-    use crate::views::tickets::fixtures::{account, now, priority, row, topic};
-
-    fn counts() -> TabCounts {
-        TabCounts {
-            new: 3,
-            customer_waiting: 5,
-            support_waiting: 7,
-            ..TabCounts::default()
-        }
-    }
-
-    fn page(next: Option<&str>) -> RowPage {
-        RowPage {
-            rows: vec![
-                row(42, Status::Waiting, "<script>alert(1)</script>"),
-                row(7, Status::New, "Drucker"),
-            ],
-            next: next.map(str::to_owned),
-            truncated: false,
-        }
-    }
-
-    #[test]
-    fn queues_show_tabs_with_live_counts_orders_and_rows() {
-        for lang in Lang::ALL {
-            let c = user_ctx(lang, Some(Role::Supporter));
-            let html = queue(
-                &c,
-                now(),
-                Tab::SupportWaiting,
-                "priority",
-                &counts(),
-                &page(Some("c/1")),
-            )
-            .into_string();
-            assert!(html.contains("data-count=\"new\">3<"));
-            assert!(html.contains("data-count=\"customer_waiting\">5<"));
-            assert!(html.contains("data-count=\"support_waiting\">7<"));
-            assert!(html.contains("data-live=\"/t/acme/events\""));
-            assert!(html.contains("data-live-list=\"support_waiting\""));
-            assert!(
-                html.contains("<a href=\"/t/acme/queue/support-waiting\" aria-current=\"page\">")
-            );
-            assert!(html.contains("href=\"/t/acme/tickets\""));
-            assert!(html.contains(
-                "href=\"/t/acme/queue/support-waiting?order=priority\" aria-current=\"true\""
-            ));
-            assert!(html.contains("href=\"/t/acme/queue/support-waiting?order=newest\""));
-            assert!(
-                html.contains("href=\"/t/acme/queue/support-waiting\">"),
-                "hot is the plain URL"
-            );
-            assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-            assert!(!html.contains("<script>alert"));
-            assert!(html.contains("href=\"/t/acme/tickets/42\""));
-            assert!(html.contains("badge st-waiting"));
-            assert!(html.contains("Carla &lt;Customer&gt;"));
-            assert!(html.contains("class=\"wide-only\""));
-            assert!(html.contains("href=\"/t/acme/queue/support-waiting?order=priority&amp;after=c%2F1\" rel=\"next\""), "{html}");
-        }
-        let de = user_ctx(Lang::De, Some(Role::Supporter));
-        let html = queue(&de, now(), Tab::New, "", &counts(), &RowPage::default()).into_string();
-        assert!(
-            html.contains("Neue Anfragen")
-                && html.contains("Kunde wartet")
-                && html.contains("Support wartet")
-                && html.contains("Ticket-Management")
-        );
-        assert!(html.contains("Keine neuen Anfragen"));
-        assert!(html.contains("href=\"/t/acme/tickets/new-for-customer\""));
-        assert!(
-            html.contains(
-                "<a class=\"chip-link\" href=\"/t/acme/queue/new\" aria-current=\"true\">"
-            ),
-            "hot by default"
-        );
-        assert!(!html.contains("rel=\"next\""));
-        let html = queue(
-            &de,
-            now(),
-            Tab::CustomerWaiting,
-            "hot",
-            &counts(),
-            &RowPage::default(),
-        )
-        .into_string();
-        assert!(html.contains("Gerade wartet kein Kunde"));
-    }
-
-    #[test]
-    fn management_filters_sorts_and_pages_through_the_url() {
-        let c = user_ctx(Lang::En, Some(Role::TenantAdmin));
-        let filter = ListFilter {
-            q: "drucker & co".into(),
-            status: "open".into(),
-            mine: "1".into(),
-            from: "2025-01-01".into(),
-            sort: "customer".into(),
-            dir: "asc".into(),
-            after: "x".into(),
-            ..ListFilter::default()
-        };
-        let staff = vec![account(AccountId(20), "Sam")];
-        let mut p = page(Some("n9"));
-        p.truncated = true;
-        let html = manage(
-            &c,
-            now(),
-            &counts(),
-            &filter,
-            &p,
-            &[priority(1, "Urgent")],
-            &[topic(1, "Printers")],
-            &staff,
-        )
-        .into_string();
-        assert_labelled(&html);
-        assert!(html.contains(
-            "<form class=\"filter ticket-filter\" method=\"get\" action=\"/t/acme/tickets\""
-        ));
-        for name in [
-            "q", "number", "status", "customer", "priority", "assignee", "topic", "from", "to",
-            "mine",
-        ] {
-            assert!(html.contains(&format!("name=\"{name}\"")), "{name}");
-        }
-        assert!(html.contains("value=\"drucker &amp; co\""));
-        assert!(html.contains("type=\"checkbox\" name=\"mine\" value=\"1\" checked"));
-        assert!(html.contains("<option value=\"open\" selected>Accepted</option>"));
-        assert!(
-            html.contains("value=\"trash\""),
-            "admins can list the trash"
-        );
-        assert!(html.contains("type=\"hidden\" name=\"sort\" value=\"customer\""));
-        // The sorted column flips, the others start in their natural direction; the
-        // filters stay and the cursor goes.
-        assert!(html.contains("aria-sort=\"ascending\""));
-        assert!(html.contains("href=\"/t/acme/tickets?q=drucker+%26+co&amp;status=open&amp;mine=1&amp;from=2025-01-01&amp;sort=customer&amp;dir=desc\""), "{html}");
-        assert!(html.contains("sort=number&amp;dir=desc\""));
-        assert!(html.contains("sort=priority&amp;dir=asc\""));
-        assert!(html.contains("▲"));
-        assert!(html.contains("sort=customer&amp;dir=asc&amp;after=n9\" rel=\"next\""));
-        assert!(html.contains("First page"));
-        assert!(html.contains("may be incomplete"));
-        assert!(html.contains("Reset filters"));
-        let sup = user_ctx(Lang::De, Some(Role::Supporter));
-        let html = manage(
-            &sup,
-            now(),
-            &counts(),
-            &ListFilter::default(),
-            &RowPage::default(),
-            &[],
-            &[],
-            &[],
-        )
-        .into_string();
-        assert_labelled(&html);
-        assert!(!html.contains("value=\"trash\""));
-        assert!(html.contains("Noch keine Tickets"));
-        let html = manage(
-            &sup,
-            now(),
-            &counts(),
-            &ListFilter::default(),
-            &page(None),
-            &[],
-            &[],
-            &[],
-        )
-        .into_string();
-        assert!(
-            html.contains("aria-sort=\"descending\""),
-            "number, newest first by default"
-        );
-        assert!(html.contains("href=\"/t/acme/tickets?sort=number&amp;dir=asc\""));
-        assert!(
-            html.contains(
-                "<a href=\"/t/acme/tickets\" aria-current=\"page\">Ticket-Management</a>"
-            )
-        );
-        let filtered = ListFilter {
-            number: "5".into(),
-            ..ListFilter::default()
-        };
-        let html = manage(
-            &sup,
-            now(),
-            &counts(),
-            &filtered,
-            &RowPage::default(),
-            &[],
-            &[],
-            &[],
-        )
-        .into_string();
-        assert!(html.contains("Kein Ticket passt"));
-    }
-
-    #[test]
-    fn my_requests_group_by_status_in_the_customers_words() {
-        for lang in Lang::ALL {
-            let c = user_ctx(lang, Some(Role::Customer));
-            let filter = MyFilter {
-                status: "waiting".into(),
-                q: "tön<er>".into(),
-                ..MyFilter::default()
-            };
-            let html = my_requests(&c, now(), &filter, &page(Some("k"))).into_string();
-            assert_labelled(&html);
-            assert!(html.contains("class=\"button report\" href=\"/t/acme/tickets/new\""));
-            assert!(html.contains("href=\"/t/acme/my?status=waiting&amp;q=t%C3%B6n%3Cer%3E\" aria-current=\"true\""), "{html}");
-            assert!(
-                html.contains("href=\"/t/acme/my?q=t%C3%B6n%3Cer%3E\""),
-                "the All chip"
-            );
-            assert!(html.contains("type=\"hidden\" name=\"status\" value=\"waiting\""));
-            assert!(html.contains("&lt;script&gt;"));
-            assert!(html.contains("sort=number&amp;dir=asc"));
-            assert!(html.contains("after=k\" rel=\"next\""));
-            assert!(
-                !html.contains("Question to you") && !html.contains("Rückfrage"),
-                "customer wording"
-            );
-        }
-        let c = user_ctx(Lang::En, Some(Role::Customer));
-        let html = my_requests(&c, now(), &MyFilter::default(), &page(None)).into_string();
-        assert!(html.contains("Support is waiting for you") && html.contains("Submitted"));
-        assert!(
-            html.contains("Waiting for you")
-                && html.contains("Accepted")
-                && html.contains("Resolved")
-                && html.contains("Closed")
-        );
-        let html = my_requests(&c, now(), &MyFilter::default(), &RowPage::default()).into_string();
-        assert!(
-            html.contains("<a href=\"/t/acme/tickets/new\">No requests yet — report a problem</a>")
-        );
-        let html = my_requests(
-            &user_ctx(Lang::De, Some(Role::Customer)),
-            now(),
-            &MyFilter {
-                number: "9".into(),
-                ..MyFilter::default()
-            },
-            &RowPage::default(),
-        )
-        .into_string();
-        assert!(html.contains("Keine Anfrage passt"));
-        assert!(html.contains("Meine Anfragen") && html.contains("Problem melden"));
-    }
-
-    #[test]
-    fn the_menu_leads_to_the_ticket_areas_by_role() {
-        let hrefs = |role| -> Vec<(String, &'static str)> {
-            crate::views::layout::nav_items(&user_ctx(Lang::En, Some(role)))
-                .into_iter()
-                .map(|i| (i.href, i.label_key))
-                .collect()
-        };
-        assert_eq!(
-            hrefs(Role::Customer),
-            [
-                ("/t/acme/".to_owned(), "nav.home"),
-                ("/t/acme/my".to_owned(), "nav.my_requests"),
-                ("/t/acme/search".to_owned(), "nav.search"),
-            ]
-        );
-        assert_eq!(
-            hrefs(Role::Supporter),
-            [
-                ("/t/acme/".to_owned(), "nav.home"),
-                ("/t/acme/my".to_owned(), "nav.my_requests"),
-                ("/t/acme/queue/new".to_owned(), "nav.requests"),
-                ("/t/acme/search".to_owned(), "nav.search"),
-                ("/t/acme/settings/".to_owned(), "nav.administration"),
-            ]
-        );
-        let mut c = user_ctx(Lang::De, Some(Role::Customer));
-        c.current_path = "/t/acme/my?status=new".into();
-        let html = layout::page(&c, "T", maud::html! {}).into_string();
-        assert!(html.contains("<a href=\"/t/acme/my\" aria-current=\"page\">Meine Anfragen</a>"));
-        assert!(html.contains("<a href=\"/t/acme/search\">Suche</a>"));
-        assert!(html.contains("vendor/htmx.min.js"));
-        assert!(html.contains("name=\"htmx-config\""));
-        assert!(!html.contains("/static/missing/"));
-    }
-}
+mod tests;

@@ -15,7 +15,7 @@ pub use data::{
     AcceptForm, AssignForm, ChoiceForm, ListFilter, MyFilter, NewForCustomerForm, NewTicketForm,
     ReplyForm, ResolveForm, TicketDrafts,
 };
-pub use list::{manage, my_requests, queue};
+pub use list::{ManageView, manage, my_requests, queue};
 pub use new::{customer_matches, new_for_customer, new_ticket};
 pub use page::{ticket_page, ticket_page_with};
 

@@ -140,43 +140,54 @@ pub struct FlagOverrides {
     pub http_addr: Option<String>,
 }
 
-/// The environment variables Supportbox understands, and the config key each one sets.
-const ENV_KEYS: &[(&str, &str)] = &[
-    ("SUPPORTBOX_DATA_DIR", "data_dir"),
-    ("SUPPORTBOX_HTTPS_ADDR", "https_addr"),
-    ("SUPPORTBOX_HTTP_ADDR", "http_addr"),
-    ("SUPPORTBOX_PUBLIC_NAMES", "public_names"),
-    ("SUPPORTBOX_TLS_CERT_FILE", "tls.cert_file"),
-    ("SUPPORTBOX_TLS_KEY_FILE", "tls.key_file"),
+/// How an environment variable's text becomes a value of its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EnvValue {
+    Text,
+    /// A whole number; the text says of what in the error message.
+    Whole(&'static str),
+    /// Comma-separated, blanks dropped.
+    List,
+}
+
+/// Every key Supportbox understands, as written in the config file. The fields of the
+/// `Raw*` structs read them from the file; the environment variable of each is derived from
+/// its name ([`env_var`]), and packaging/supportbox.toml documents each (a test checks both).
+const KEYS: &[(&str, EnvValue)] = &[
+    ("data_dir", EnvValue::Text),
+    ("https_addr", EnvValue::Text),
+    ("http_addr", EnvValue::Text),
+    ("public_names", EnvValue::List),
+    ("tls.cert_file", EnvValue::Text),
+    ("tls.key_file", EnvValue::Text),
     (
-        "SUPPORTBOX_TLS_RELOAD_INTERVAL_SECS",
         "tls.reload_interval_secs",
+        EnvValue::Whole("number of seconds"),
     ),
-    ("SUPPORTBOX_LOG_FORMAT", "log.format"),
-    ("SUPPORTBOX_LOG_LEVEL", "log.level"),
+    ("log.format", EnvValue::Text),
+    ("log.level", EnvValue::Text),
     (
-        "SUPPORTBOX_LIMITS_LOGIN_ATTEMPTS_PER_ADDRESS",
         "limits.login_attempts_per_address",
+        EnvValue::Whole("number"),
     ),
     (
-        "SUPPORTBOX_LIMITS_LOGIN_FAILURES_PER_ACCOUNT",
         "limits.login_failures_per_account",
+        EnvValue::Whole("number"),
     ),
+    ("limits.upload_file_mib", EnvValue::Whole("number of MiB")),
     (
-        "SUPPORTBOX_LIMITS_UPLOAD_FILE_MIB",
-        "limits.upload_file_mib",
-    ),
-    (
-        "SUPPORTBOX_LIMITS_UPLOAD_REQUEST_MIB",
         "limits.upload_request_mib",
+        EnvValue::Whole("number of MiB"),
     ),
-    ("SUPPORTBOX_BACKUP_SCHEDULE_HOURS", "backup.schedule_hours"),
-    ("SUPPORTBOX_BACKUP_KEEP", "backup.keep"),
-    (
-        "SUPPORTBOX_BACKUP_RESTORE_UPLOAD_MIB",
-        "backup.restore_upload_mib",
-    ),
+    ("backup.schedule_hours", EnvValue::Whole("number")),
+    ("backup.keep", EnvValue::Whole("number")),
+    ("backup.restore_upload_mib", EnvValue::Whole("number")),
 ];
+
+/// `tls.cert_file` is set by `SUPPORTBOX_TLS_CERT_FILE`.
+fn env_var(key: &str) -> String {
+    format!("SUPPORTBOX_{}", key.replace('.', "_").to_uppercase())
+}
 
 /// Variables that start with the prefix but configure something other than the server.
 const ENV_IGNORED: &[&str] = &["SUPPORTBOX_CONFIG"];
@@ -234,50 +245,35 @@ impl Config {
                 self.tls_key_file = Some(parse_path(&p).map_err(|d| invalid("tls.key_file", d))?);
             }
             if let Some(secs) = tls.reload_interval_secs {
-                if !(1..=86_400).contains(&secs) {
-                    return Err(invalid(
-                        "tls.reload_interval_secs",
-                        format!("{secs} is outside 1..=86400"),
-                    ));
-                }
+                within(&invalid, "tls.reload_interval_secs", secs, 1..=86_400)?;
                 self.tls_reload_interval = Duration::from_secs(secs);
             }
         }
         if let Some(limits) = raw.limits {
             if let Some(n) = limits.login_attempts_per_address {
-                if !(1..=100_000).contains(&n) {
-                    return Err(invalid(
-                        "limits.login_attempts_per_address",
-                        format!("{n} is outside 1..=100000"),
-                    ));
-                }
+                within(
+                    &invalid,
+                    "limits.login_attempts_per_address",
+                    n,
+                    1..=100_000,
+                )?;
                 self.login_attempts_per_address = n;
             }
             if let Some(n) = limits.login_failures_per_account {
-                if !(1..=100_000).contains(&n) {
-                    return Err(invalid(
-                        "limits.login_failures_per_account",
-                        format!("{n} is outside 1..=100000"),
-                    ));
-                }
+                within(
+                    &invalid,
+                    "limits.login_failures_per_account",
+                    n,
+                    1..=100_000,
+                )?;
                 self.login_failures_per_account = n;
             }
             if let Some(mib) = limits.upload_file_mib {
-                if !(1..=4096).contains(&mib) {
-                    return Err(invalid(
-                        "limits.upload_file_mib",
-                        format!("{mib} is outside 1..=4096"),
-                    ));
-                }
+                within(&invalid, "limits.upload_file_mib", mib, 1..=4096)?;
                 self.upload_file_bytes = mib * 1024 * 1024;
             }
             if let Some(mib) = limits.upload_request_mib {
-                if !(1..=16384).contains(&mib) {
-                    return Err(invalid(
-                        "limits.upload_request_mib",
-                        format!("{mib} is outside 1..=16384"),
-                    ));
-                }
+                within(&invalid, "limits.upload_request_mib", mib, 1..=16384)?;
                 self.upload_request_bytes = mib * 1024 * 1024;
             }
         }
@@ -321,21 +317,11 @@ impl Config {
             self.backup_schedule_hours = hours;
         }
         if let Some(keep) = raw.keep {
-            if !(1..=1000).contains(&keep) {
-                return Err(invalid(
-                    "backup.keep",
-                    format!("{keep} is outside 1..=1000"),
-                ));
-            }
+            within(&invalid, "backup.keep", keep, 1..=1000)?;
             self.backup_keep = keep as usize;
         }
         if let Some(mib) = raw.restore_upload_mib {
-            if !(1..=1_048_576).contains(&mib) {
-                return Err(invalid(
-                    "backup.restore_upload_mib",
-                    format!("{mib} is outside 1..=1048576"),
-                ));
-            }
+            within(&invalid, "backup.restore_upload_mib", mib, 1..=1_048_576)?;
             self.restore_upload_bytes = mib * 1024 * 1024;
         }
         Ok(())
@@ -449,90 +435,80 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
     })
 }
 
+/// The environment layer: each variable becomes its key's value in a TOML table, which is
+/// then read by the same `Raw*` structs as the file, so a key is spelled in one place.
 fn raw_from_env(env: &BTreeMap<String, String>) -> Result<RawConfig, ConfigError> {
-    let mut raw = RawConfig::default();
+    let mut root = toml::Table::new();
     for (name, value) in env {
         if !name.starts_with("SUPPORTBOX_") || ENV_IGNORED.contains(&name.as_str()) {
             continue;
         }
-        let Some((_, key)) = ENV_KEYS.iter().find(|(var, _)| var == name) else {
+        let Some((key, kind)) = KEYS.iter().find(|(key, _)| env_var(key) == *name) else {
             return Err(ConfigError::UnknownKey {
                 source_name: "environment".to_owned(),
                 key: name.clone(),
             });
         };
-        let value = value.clone();
-        match *key {
-            "data_dir" => raw.data_dir = Some(value),
-            "https_addr" => raw.https_addr = Some(value),
-            "http_addr" => raw.http_addr = Some(value),
-            "public_names" => {
-                raw.public_names = Some(
-                    value
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned)
-                        .collect(),
-                );
-            }
-            "tls.cert_file" => raw.tls.get_or_insert_with(Default::default).cert_file = Some(value),
-            "tls.key_file" => raw.tls.get_or_insert_with(Default::default).key_file = Some(value),
-            "tls.reload_interval_secs" => {
-                let secs = value.parse::<u64>().map_err(|_| ConfigError::Invalid {
-                    source_name: "environment".to_owned(),
-                    key: name.clone(),
-                    detail: format!("`{value}` is not a whole number of seconds"),
-                })?;
-                raw.tls
-                    .get_or_insert_with(Default::default)
-                    .reload_interval_secs = Some(secs);
-            }
-            "backup.schedule_hours" | "backup.keep" | "backup.restore_upload_mib" => {
-                let n = value.parse::<u64>().map_err(|_| ConfigError::Invalid {
-                    source_name: "environment".to_owned(),
-                    key: name.clone(),
-                    detail: format!("`{value}` is not a whole number"),
-                })?;
-                let backup = raw.backup.get_or_insert_with(Default::default);
-                match *key {
-                    "backup.schedule_hours" => backup.schedule_hours = Some(n),
-                    "backup.keep" => backup.keep = Some(n),
-                    _ => backup.restore_upload_mib = Some(n),
+        let parsed = match kind {
+            EnvValue::Text => toml::Value::String(value.clone()),
+            EnvValue::List => toml::Value::Array(
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| toml::Value::String(s.to_owned()))
+                    .collect(),
+            ),
+            EnvValue::Whole(what) => match value.parse::<u32>() {
+                Ok(n) => toml::Value::Integer(i64::from(n)),
+                Err(_) => {
+                    return Err(ConfigError::Invalid {
+                        source_name: "environment".to_owned(),
+                        key: name.clone(),
+                        detail: format!("`{value}` is not a whole {what}"),
+                    });
                 }
-            }
-            "log.format" => raw.log.get_or_insert_with(Default::default).format = Some(value),
-            "log.level" => raw.log.get_or_insert_with(Default::default).level = Some(value),
-            "limits.upload_file_mib" | "limits.upload_request_mib" => {
-                let n = value.parse::<u64>().map_err(|_| ConfigError::Invalid {
-                    source_name: "environment".to_owned(),
-                    key: name.clone(),
-                    detail: format!("`{value}` is not a whole number of MiB"),
-                })?;
-                let limits = raw.limits.get_or_insert_with(Default::default);
-                if *key == "limits.upload_file_mib" {
-                    limits.upload_file_mib = Some(n);
-                } else {
-                    limits.upload_request_mib = Some(n);
-                }
-            }
-            "limits.login_attempts_per_address" | "limits.login_failures_per_account" => {
-                let n = value.parse::<u32>().map_err(|_| ConfigError::Invalid {
-                    source_name: "environment".to_owned(),
-                    key: name.clone(),
-                    detail: format!("`{value}` is not a whole number"),
-                })?;
-                let limits = raw.limits.get_or_insert_with(Default::default);
-                if *key == "limits.login_attempts_per_address" {
-                    limits.login_attempts_per_address = Some(n);
-                } else {
-                    limits.login_failures_per_account = Some(n);
-                }
-            }
-            _ => {}
-        }
+            },
+        };
+        let (section, leaf) = match key.split_once('.') {
+            Some((section, leaf)) => (Some(section), leaf),
+            None => (None, *key),
+        };
+        let table = match section {
+            None => &mut root,
+            Some(section) => match root
+                .entry(section)
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+            {
+                toml::Value::Table(t) => t,
+                // Only this function fills the table, and sections are always tables.
+                _ => unreachable!("config section `{section}` is not a table"),
+            },
+        };
+        table.insert(leaf.to_owned(), parsed);
     }
-    Ok(raw)
+    toml::Value::Table(root)
+        .try_into()
+        .map_err(|e: toml::de::Error| ConfigError::Invalid {
+            source_name: "environment".to_owned(),
+            key: "SUPPORTBOX_*".to_owned(),
+            detail: e.message().trim().replace('\n', " "),
+        })
+}
+
+/// `n` when it lies in `range`, otherwise the error naming `key` and the range.
+fn within<T: PartialOrd + std::fmt::Display>(
+    invalid: &dyn Fn(&str, String) -> ConfigError,
+    key: &str,
+    n: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, ConfigError> {
+    if range.contains(&n) {
+        Ok(n)
+    } else {
+        let detail = format!("{n} is outside {}..={}", range.start(), range.end());
+        Err(invalid(key, detail))
+    }
 }
 
 fn parse_path(value: &str) -> Result<PathBuf, String> {
@@ -584,157 +560,4 @@ fn parse_public_name(value: &str) -> Result<String, String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
-
-    fn write_file(text: &str) -> tempfile::NamedTempFile {
-        let file = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(file.path(), text).unwrap();
-        file
-    }
-
-    #[test]
-    fn defaults_without_any_layer() {
-        let config = Config::load(None, &env(&[]), &FlagOverrides::default()).unwrap();
-        assert_eq!(config, Config::default());
-        assert_eq!(config.https_addr.port(), 8443);
-        assert_eq!(config.http_addr.map(|a| a.port()), Some(8080));
-    }
-
-    #[test]
-    fn layers_override_in_order() {
-        let file = write_file(
-            "data_dir = \"/from/file\"\nhttps_addr = \"127.0.0.1:1000\"\nhttp_addr = \"127.0.0.1:1001\"\n",
-        );
-        let vars = env(&[
-            ("SUPPORTBOX_HTTPS_ADDR", "127.0.0.1:2000"),
-            ("SUPPORTBOX_HTTP_ADDR", "127.0.0.1:2001"),
-        ]);
-        let flags = FlagOverrides {
-            http_addr: Some("127.0.0.1:3001".into()),
-            ..Default::default()
-        };
-        let config = Config::load(Some(file.path()), &vars, &flags).unwrap();
-        assert_eq!(config.data_dir, PathBuf::from("/from/file"));
-        assert_eq!(config.https_addr.port(), 2000);
-        assert_eq!(config.http_addr.map(|a| a.port()), Some(3001));
-    }
-
-    #[test]
-    fn unknown_file_key_is_named() {
-        let file = write_file("data_dri = \"x\"\n");
-        let err =
-            Config::load(Some(file.path()), &env(&[]), &FlagOverrides::default()).unwrap_err();
-        assert!(matches!(&err, ConfigError::UnknownKey { key, .. } if key == "data_dri"));
-        assert!(err.to_string().contains("unknown key `data_dri`"));
-    }
-
-    #[test]
-    fn unknown_nested_key_is_named() {
-        let file = write_file("[tls]\ncert = \"x\"\n");
-        let err =
-            Config::load(Some(file.path()), &env(&[]), &FlagOverrides::default()).unwrap_err();
-        assert!(err.to_string().contains("`cert`"), "{err}");
-    }
-
-    #[test]
-    fn unknown_env_key_is_named() {
-        let err = Config::load(
-            None,
-            &env(&[("SUPPORTBOX_HTTPS_ADR", "x")]),
-            &FlagOverrides::default(),
-        )
-        .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "environment: unknown key `SUPPORTBOX_HTTPS_ADR`"
-        );
-    }
-
-    #[test]
-    fn invalid_values_name_their_key() {
-        let cases = [
-            ("https_addr = \"nonsense\"", "https_addr"),
-            ("[log]\nformat = \"xml\"", "log.format"),
-            (
-                "[tls]\nreload_interval_secs = 0",
-                "tls.reload_interval_secs",
-            ),
-            ("public_names = [\"bad name\"]", "public_names"),
-            ("data_dir = \"\"", "data_dir"),
-        ];
-        for (text, key) in cases {
-            let file = write_file(text);
-            let err =
-                Config::load(Some(file.path()), &env(&[]), &FlagOverrides::default()).unwrap_err();
-            assert!(
-                err.to_string().contains(&format!("`{key}`")),
-                "{text}: {err}"
-            );
-            assert_eq!(err.to_string().lines().count(), 1);
-        }
-    }
-
-    #[test]
-    fn wrong_type_in_file_is_reported() {
-        let file = write_file("https_addr = 8443");
-        let err =
-            Config::load(Some(file.path()), &env(&[]), &FlagOverrides::default()).unwrap_err();
-        assert!(err.to_string().contains("https_addr"), "{err}");
-    }
-
-    #[test]
-    fn cert_without_key_is_refused() {
-        let vars = env(&[("SUPPORTBOX_TLS_CERT_FILE", "/etc/cert.pem")]);
-        let err = Config::load(None, &vars, &FlagOverrides::default()).unwrap_err();
-        assert!(err.to_string().contains("`tls.key_file`"));
-    }
-
-    #[test]
-    fn http_listener_can_be_turned_off() {
-        let vars = env(&[("SUPPORTBOX_HTTP_ADDR", "off")]);
-        let config = Config::load(None, &vars, &FlagOverrides::default()).unwrap();
-        assert_eq!(config.http_addr, None);
-    }
-
-    #[test]
-    fn public_names_from_env_are_split_and_lowercased() {
-        let vars = env(&[("SUPPORTBOX_PUBLIC_NAMES", "Help.Example.org, 192.0.2.7")]);
-        let config = Config::load(None, &vars, &FlagOverrides::default()).unwrap();
-        assert_eq!(config.public_names, vec!["help.example.org", "192.0.2.7"]);
-        assert_eq!(config.canonical_host(), "help.example.org");
-    }
-
-    #[test]
-    fn example_config_in_packaging_is_valid_and_complete() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/supportbox.toml");
-        let text = std::fs::read_to_string(&path).unwrap();
-        // Every key is documented, commented out; uncommenting them all must still parse.
-        let uncommented: String = text
-            .lines()
-            .map(|l| {
-                l.strip_prefix("# ")
-                    .filter(|r| r.contains(" = ") || r.starts_with('['))
-                    .unwrap_or(l)
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
-        let raw = parse_toml(&uncommented, &path).unwrap();
-        let mut config = Config::default();
-        config.apply(raw, "example").unwrap();
-        for (_, key) in ENV_KEYS {
-            let leaf = key.rsplit('.').next().unwrap_or(key);
-            assert!(
-                text.contains(&format!("{leaf} =")),
-                "packaging/supportbox.toml lacks {key}"
-            );
-        }
-    }
-}
+mod tests;

@@ -6,20 +6,23 @@ use poem::Request;
 use poem::http::StatusCode;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Binary, Json};
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiResponse, OpenApi};
+
+mod payloads;
 
 use super::api::TokenAuth;
 use crate::app::AppState;
 use crate::blobs::{content_disposition, is_inline_safe, sanitize_filename};
 use crate::domain::caller::{AuthMethod, Caller};
 use crate::domain::ids::{AccountId, PriorityId, TopicId};
-use crate::domain::read::{HitPlace, TicketDetail, TicketRow};
+use crate::domain::read::HitPlace;
 use crate::domain::ticket::list::SortKey;
-use crate::domain::ticket::{Attachment, Status, Visibility};
+use crate::domain::ticket::{Attachment, Status};
 use crate::error::AppError;
 use crate::service::ServiceError;
 use crate::service::tickets::list::ListFilter;
 use crate::service::tickets::{Command, NewTicket};
+use payloads::*;
 
 fn state(req: &Request) -> poem::Result<&AppState> {
     req.data::<AppState>()
@@ -59,196 +62,6 @@ async fn caller(req: &Request, auth: &TokenAuth, slug: &str) -> poem::Result<Cal
         .await
         .map_err(api_error)?;
     Ok(caller)
-}
-
-#[derive(Debug, Object)]
-pub struct AttachmentOut {
-    pub name: String,
-    pub mime: String,
-    pub size: u64,
-    /// Download path (relative to the API base).
-    pub href: String,
-}
-
-#[derive(Debug, Object)]
-pub struct MessageOut {
-    pub seq: u32,
-    pub author_id: u64,
-    pub author_name: String,
-    /// public or internal (internal only ever reaches staff)
-    pub visibility: String,
-    pub body: String,
-    pub created_at: String,
-    pub attachments: Vec<AttachmentOut>,
-}
-
-#[derive(Debug, Object)]
-pub struct TicketOut {
-    pub number: u64,
-    pub subject: String,
-    /// new, open, waiting, resolved or closed
-    pub status: String,
-    pub customer_id: u64,
-    pub customer_name: String,
-    pub assignee_id: Option<u64>,
-    pub assignee_name: Option<String>,
-    pub priority_id: Option<u64>,
-    pub priority_name: Option<String>,
-    pub topic_id: Option<u64>,
-    pub created_at: String,
-    pub updated_at: String,
-    pub in_trash: bool,
-}
-
-#[derive(Debug, Object)]
-pub struct TicketDetailOut {
-    pub ticket: TicketOut,
-    pub body: String,
-    pub solution: Option<String>,
-    pub messages: Vec<MessageOut>,
-}
-
-#[derive(Debug, Object)]
-pub struct TicketListOut {
-    pub tickets: Vec<TicketOut>,
-    /// Pass as `after` for the next page.
-    pub next: Option<String>,
-    pub truncated: bool,
-}
-
-fn ticket_out(row: &TicketRow) -> TicketOut {
-    let t = &row.ticket;
-    TicketOut {
-        number: t.number,
-        subject: t.subject.clone(),
-        status: t.status.code().to_owned(),
-        customer_id: t.customer.0,
-        customer_name: row.customer_name.clone(),
-        assignee_id: t.assignee.map(|a| a.0),
-        assignee_name: row.assignee_name.clone(),
-        priority_id: t.priority.map(|p| p.0),
-        priority_name: row.priority.as_ref().map(|p| p.name.clone()),
-        topic_id: t.topic.map(|x| x.0),
-        created_at: t.created_at.to_string(),
-        updated_at: t.updated_at.to_string(),
-        in_trash: t.deleted.is_some(),
-    }
-}
-
-fn detail_out(slug: &str, d: TicketDetail) -> TicketDetailOut {
-    let row = TicketRow {
-        customer_name: d
-            .customer
-            .as_ref()
-            .map(|a| a.name.clone())
-            .unwrap_or_default(),
-        assignee_name: d.assignee.as_ref().map(|a| a.name.clone()),
-        priority: d.priority.clone(),
-        topic_name: d.topic.as_ref().map(|t| t.name.clone()),
-        ticket: d.ticket.clone(),
-    };
-    let number = d.ticket.number;
-    TicketDetailOut {
-        ticket: ticket_out(&row),
-        body: d.ticket.body.clone(),
-        solution: d.ticket.solution.clone(),
-        messages: d
-            .messages
-            .into_iter()
-            .map(|(m, author)| MessageOut {
-                seq: m.seq,
-                author_id: m.author.0,
-                author_name: author.map(|a| a.name).unwrap_or_default(),
-                visibility: match m.visibility {
-                    Visibility::Public => "public".to_owned(),
-                    Visibility::Internal => "internal".to_owned(),
-                },
-                body: m.body,
-                created_at: m.created_at.to_string(),
-                attachments: m
-                    .attachments
-                    .iter()
-                    .enumerate()
-                    .map(|(i, a)| AttachmentOut {
-                        name: a.name.clone(),
-                        mime: a.mime.clone(),
-                        size: a.size,
-                        href: format!("/t/{slug}/tickets/{number}/files/{}/{i}", m.seq),
-                    })
-                    .collect(),
-            })
-            .collect(),
-    }
-}
-
-#[derive(Debug, Object)]
-pub struct NewTicketIn {
-    pub subject: String,
-    /// Markdown.
-    pub body: String,
-    pub topic_id: Option<u64>,
-    /// Staff only: file the ticket for this customer.
-    pub customer_id: Option<u64>,
-    /// Staff only.
-    pub priority_id: Option<u64>,
-    /// Ids returned by the upload endpoint.
-    #[oai(default)]
-    pub attachments: Vec<String>,
-}
-
-#[derive(Debug, Object)]
-pub struct ReplyIn {
-    pub body: String,
-    /// Staff only: an internal note instead of a public reply.
-    #[oai(default)]
-    pub internal: bool,
-    #[oai(default)]
-    pub attachments: Vec<String>,
-}
-
-#[derive(Debug, Object)]
-pub struct AcceptIn {
-    pub priority_id: u64,
-    /// Defaults to the caller.
-    pub assignee_id: Option<u64>,
-}
-
-#[derive(Debug, Object)]
-pub struct AssignIn {
-    pub assignee_id: u64,
-    #[oai(default)]
-    pub note: String,
-}
-
-#[derive(Debug, Object)]
-pub struct ResolveIn {
-    pub solution: String,
-}
-
-#[derive(Debug, Object)]
-pub struct UploadOut {
-    /// Reference this id in `attachments` of a new ticket or reply within an hour.
-    pub id: String,
-    pub name: String,
-    pub mime: String,
-    pub size: u64,
-}
-
-#[derive(Debug, Object)]
-pub struct HitOut {
-    pub number: u64,
-    pub subject: String,
-    pub status: String,
-    /// Set when the match is in a message of the thread.
-    pub message_seq: Option<u32>,
-    pub snippet: String,
-}
-
-#[derive(Debug, Object)]
-pub struct SearchOut {
-    pub hits: Vec<HitOut>,
-    /// The index is being rebuilt; results may be incomplete.
-    pub rebuilding: bool,
 }
 
 fn attachments(state: &AppState, caller: &Caller, ids: &[String]) -> poem::Result<Vec<Attachment>> {
@@ -405,7 +218,8 @@ impl TicketApi {
             internal: body.0.internal,
             attachments: attachments(state, &caller, &body.0.attachments)?,
         };
-        self.act(state, &caller, &slug.0, number.0, command).await
+        self.act_as(state, &caller, &slug.0, number.0, command)
+            .await
     }
 
     #[oai(path = "/t/:slug/tickets/:number/accept", method = "post")]
@@ -417,13 +231,11 @@ impl TicketApi {
         number: Path<u64>,
         body: Json<AcceptIn>,
     ) -> poem::Result<Json<TicketDetailOut>> {
-        let caller = caller(req, &auth, &slug.0).await?;
         let command = Command::Accept {
             priority: PriorityId(body.0.priority_id),
             assignee: body.0.assignee_id.map(AccountId),
         };
-        self.act(state(req)?, &caller, &slug.0, number.0, command)
-            .await
+        self.act(req, &auth, &slug.0, number.0, command).await
     }
 
     #[oai(path = "/t/:slug/tickets/:number/assign", method = "post")]
@@ -435,13 +247,11 @@ impl TicketApi {
         number: Path<u64>,
         body: Json<AssignIn>,
     ) -> poem::Result<Json<TicketDetailOut>> {
-        let caller = caller(req, &auth, &slug.0).await?;
         let command = Command::Assign {
             to: AccountId(body.0.assignee_id),
             note: body.0.note,
         };
-        self.act(state(req)?, &caller, &slug.0, number.0, command)
-            .await
+        self.act(req, &auth, &slug.0, number.0, command).await
     }
 
     #[oai(path = "/t/:slug/tickets/:number/resolve", method = "post")]
@@ -453,12 +263,10 @@ impl TicketApi {
         number: Path<u64>,
         body: Json<ResolveIn>,
     ) -> poem::Result<Json<TicketDetailOut>> {
-        let caller = caller(req, &auth, &slug.0).await?;
         let command = Command::Resolve {
             solution: body.0.solution,
         };
-        self.act(state(req)?, &caller, &slug.0, number.0, command)
-            .await
+        self.act(req, &auth, &slug.0, number.0, command).await
     }
 
     #[oai(path = "/t/:slug/tickets/:number/close", method = "post")]
@@ -469,8 +277,7 @@ impl TicketApi {
         slug: Path<String>,
         number: Path<u64>,
     ) -> poem::Result<Json<TicketDetailOut>> {
-        let caller = caller(req, &auth, &slug.0).await?;
-        self.act(state(req)?, &caller, &slug.0, number.0, Command::Close)
+        self.act(req, &auth, &slug.0, number.0, Command::Close)
             .await
     }
 
@@ -482,8 +289,7 @@ impl TicketApi {
         slug: Path<String>,
         number: Path<u64>,
     ) -> poem::Result<Json<TicketDetailOut>> {
-        let caller = caller(req, &auth, &slug.0).await?;
-        self.act(state(req)?, &caller, &slug.0, number.0, Command::Reopen)
+        self.act(req, &auth, &slug.0, number.0, Command::Reopen)
             .await
     }
 
@@ -603,7 +409,21 @@ impl TicketApi {
 }
 
 impl TicketApi {
+    /// Applies `command` as the token's account and answers with the ticket as it is now.
     async fn act(
+        &self,
+        req: &Request,
+        auth: &TokenAuth,
+        slug: &str,
+        number: u64,
+        command: Command,
+    ) -> poem::Result<Json<TicketDetailOut>> {
+        let caller = caller(req, auth, slug).await?;
+        self.act_as(state(req)?, &caller, slug, number, command)
+            .await
+    }
+
+    async fn act_as(
         &self,
         state: &AppState,
         caller: &Caller,
