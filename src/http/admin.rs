@@ -239,13 +239,15 @@ pub async fn audit(
         .await?;
     Ok(views::settings::audit(
         &ctx,
-        state.services.now(),
-        "/admin/audit",
-        &audit_rows(page.events),
-        &AuditKind::ALL,
-        kind,
-        page.next_before,
-        None,
+        &views::settings::AuditView {
+            now: state.services.now(),
+            base_path: "/admin/audit",
+            events: &audit_rows(page.events),
+            kinds: &AuditKind::ALL,
+            selected_kind: kind,
+            next_before: page.next_before,
+            done: None,
+        },
     )
     .into_response())
 }

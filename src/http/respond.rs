@@ -60,3 +60,36 @@ pub fn with_done(path: &str, key: &str) -> String {
     let sep = if path.contains('?') { '&' } else { '?' };
     format!("{path}{sep}done={key}")
 }
+
+/// The answer to a submitted form: on success back to `path` with the confirmation `done`
+/// (post/redirect/get); on a refusal the page again, built by `again` from the field errors.
+pub async fn saved_or_again<T, Fut>(
+    result: Result<T, ServiceError>,
+    path: &str,
+    done: &str,
+    again: impl FnOnce(FormErrors) -> Fut,
+) -> Result<Response, AppError>
+where
+    Fut: Future<Output = Result<Response, AppError>>,
+{
+    match result {
+        Ok(_) => Ok(see_other(&with_done(path, done))),
+        Err(e) => again(form_errors(e)?).await,
+    }
+}
+
+/// For a button without a form of its own: back to `path` with the confirmation `done`, or
+/// with `not_changed` when the service refused.
+pub fn changed_or_not<T>(
+    result: Result<T, ServiceError>,
+    path: &str,
+    done: &str,
+) -> Result<Response, AppError> {
+    match result {
+        Ok(_) => Ok(see_other(&with_done(path, done))),
+        Err(e) => {
+            form_errors(e)?;
+            Ok(see_other(&with_done(path, "not_changed")))
+        }
+    }
+}

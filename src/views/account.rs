@@ -6,7 +6,7 @@ use maud::{Markup, html};
 use super::data::{ProfileForm, TokenForm};
 use super::forms::{
     FieldOpts, FormErrors, InputKind, action_button, csrf_field, error_summary, field, field_with,
-    flash, select,
+    select,
 };
 use super::parts::{SubNavItem, Tone, empty, once_box, status_badge};
 use super::table::{Cell, Row, col, hidden_col, responsive_table};
@@ -50,13 +50,12 @@ pub fn profile(
             .iter()
             .map(|l| (l.code().to_owned(), l.native_name().to_owned())),
     );
-    layout::page(
+    layout::area_page(
         ctx,
         title,
+        done,
+        subnav(ctx, "/account/profile"),
         html! {
-            h1 { (title) }
-            (flash(ctx, done))
-            (subnav(ctx, "/account/profile"))
             section.card.narrow {
                 p { (ctx.tf("account.signed_in_as", &[("email", &account.email)])) }
                 (error_summary(ctx, errors))
@@ -99,19 +98,12 @@ pub fn tokens(
     done: Option<&str>,
 ) -> Markup {
     let title = ctx.t("tokens.title");
-    let col_name = ctx.t("tokens.col_name");
-    let col_created = ctx.t("tokens.col_created");
-    let col_expires = ctx.t("tokens.col_expires");
-    let col_used = ctx.t("tokens.col_last_used");
-    let col_status = ctx.t("tokens.col_status");
-    let col_actions = ctx.t("table.actions");
-    layout::page(
+    layout::area_page(
         ctx,
         title,
+        done,
+        subnav(ctx, "/account/tokens"),
         html! {
-            h1 { (title) }
-            (flash(ctx, done))
-            (subnav(ctx, "/account/tokens"))
             p.lead { (ctx.t("tokens.lead")) }
             @if let Some(secret) = new_secret {
                 (once_box(ctx, "new-token", "tokens.secret_title", "tokens.secret_text", secret))
@@ -122,12 +114,12 @@ pub fn tokens(
                 (responsive_table(
                     None,
                     &[
-                        col(col_name),
-                        col(col_created),
-                        col(col_expires),
-                        col(col_used),
-                        col(col_status),
-                        hidden_col(col_actions),
+                        col(ctx.t("tokens.col_name")),
+                        col(ctx.t("tokens.col_created")),
+                        col(ctx.t("tokens.col_expires")),
+                        col(ctx.t("tokens.col_last_used")),
+                        col(ctx.t("tokens.col_status")),
+                        hidden_col(ctx.t("table.actions")),
                     ],
                     tokens.iter().map(|token| {
                         let (status, tone) = token_status(token, now);

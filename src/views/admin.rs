@@ -73,25 +73,23 @@ pub fn tenants(
     } else {
         v.licence_limit.as_str()
     };
-    let col_name = ctx.t("admin.col_name");
     let col_slug = ctx.t("admin.col_slug");
     let col_status = ctx.t("admin.col_status");
     let col_members = ctx.t("admin.col_members");
     let col_usage = ctx.t("admin.col_usage");
-    layout::page(
+    layout::area_page(
         ctx,
         title,
+        done,
+        subnav(ctx, "/admin/"),
         html! {
-            h1 { (title) }
-            (flash(ctx, done))
-            (subnav(ctx, "/admin/"))
             @if rows.is_empty() {
                 (empty(ctx.t("admin.tenants_empty")))
             } @else {
                 (responsive_table(
                     None,
                     &[
-                        col(col_name),
+                        col(ctx.t("admin.col_name")),
                         col(col_slug),
                         col(col_status),
                         col(col_members),
@@ -184,13 +182,12 @@ pub fn settings(
     done: Option<&str>,
 ) -> Markup {
     let title = ctx.t("admin.settings_title");
-    layout::page(
+    layout::area_page(
         ctx,
         title,
+        done,
+        subnav(ctx, "/admin/settings"),
         html! {
-            h1 { (title) }
-            (flash(ctx, done))
-            (subnav(ctx, "/admin/settings"))
             section.card.narrow {
                 (error_summary(ctx, errors))
                 form method="post" action="/admin/settings" {

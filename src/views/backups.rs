@@ -123,10 +123,7 @@ fn check_cell(ctx: &PageCtx, row: &SnapshotRow) -> Markup {
 
 pub fn page(ctx: &PageCtx, v: &BackupsView) -> Markup {
     let title = ctx.t("backup.title");
-    let col_time = ctx.t("backup.col_time");
     let col_size = ctx.t("backup.col_size");
-    let col_check = ctx.t("backup.col_check");
-    let col_file = ctx.t("backup.col_file");
     layout::page(
         ctx,
         title,
@@ -176,7 +173,7 @@ pub fn page(ctx: &PageCtx, v: &BackupsView) -> Markup {
                 } @else {
                     (responsive_table(
                         None,
-                        &[col(col_time), col(col_size), col(col_check), col(col_file)],
+                        &[col(ctx.t("backup.col_time")), col(col_size), col(ctx.t("backup.col_check")), col(ctx.t("backup.col_file"))],
                         v.snapshots.iter().map(|row| Row::new(vec![
                             Cell::Heading(html! {
                                 @if let Some(t) = row.created_at {

@@ -4,6 +4,7 @@
 use maud::{DOCTYPE, Markup, html};
 
 use super::PageCtx;
+use super::forms::flash;
 use crate::domain::lang::Lang;
 
 /// A navigation entry; only areas that exist are listed.
@@ -53,6 +54,28 @@ pub fn nav_items(ctx: &PageCtx) -> Vec<NavItem> {
         items.push(item("/admin/".to_owned(), "nav.instance"));
     }
     items
+}
+
+/// A page of an administration area (the tenant's settings, the operator's pages, the
+/// account): its title as the heading, then the confirmation of the last action and the
+/// area's sub-navigation above `body`.
+pub fn area_page(
+    ctx: &PageCtx,
+    title: &str,
+    done: Option<&str>,
+    subnav: Markup,
+    body: Markup,
+) -> Markup {
+    page(
+        ctx,
+        title,
+        html! {
+            h1 { (title) }
+            (flash(ctx, done))
+            (subnav)
+            (body)
+        },
+    )
 }
 
 pub fn page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {

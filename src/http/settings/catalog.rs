@@ -8,12 +8,20 @@ use crate::app::AppState;
 use crate::domain::ids::{PriorityId, TopicId};
 use crate::error::AppError;
 use crate::http::account::DoneQuery;
-use crate::http::respond::{form_errors, form_status, see_other, with_done};
+use crate::http::respond::{form_status, saved_or_again, see_other, with_done};
 use crate::http::session::TenantCaller;
 use crate::service::catalog::{PriorityInput, TopicInput};
 use crate::views::data::{PriorityForm, TopicForm};
 use crate::views::forms::FormErrors;
 use crate::views::{self, PageCtx};
+
+fn priorities_path(tc: &TenantCaller) -> String {
+    format!("{}/priorities", base(tc))
+}
+
+fn topics_path(tc: &TenantCaller) -> String {
+    format!("{}/topics", base(tc))
+}
 
 fn priority_input(f: &PriorityForm) -> PriorityInput {
     PriorityInput {
@@ -61,17 +69,15 @@ pub async fn create_priority(
     state: Data<&AppState>,
     Form(form): Form<PriorityForm>,
 ) -> Result<Response, AppError> {
-    match state
+    let (tc, ctx, state, form) = (&tc, &ctx, &*state, &form);
+    let result = state
         .services
-        .create_priority(&tc.caller, &priority_input(&form))
-        .await
-    {
-        Ok(_) => Ok(see_other(&with_done(
-            &format!("{}/priorities", base(&tc)),
-            "saved",
-        ))),
-        Err(e) => render_priorities(&tc, &ctx, &state, &form, &form_errors(e)?, None).await,
-    }
+        .create_priority(&tc.caller, &priority_input(form))
+        .await;
+    saved_or_again(result, &priorities_path(tc), "saved", |errors| async move {
+        render_priorities(tc, ctx, state, form, &errors, None).await
+    })
+    .await
 }
 
 #[handler]
@@ -82,27 +88,16 @@ pub async fn update_priority(
     Path((_, id)): Path<(String, u64)>,
     Form(form): Form<PriorityForm>,
 ) -> Result<Response, AppError> {
-    match state
+    let (tc, ctx, state, form) = (&tc, &ctx, &*state, &form);
+    let result = state
         .services
-        .update_priority(&tc.caller, PriorityId(id), &priority_input(&form))
-        .await
-    {
-        Ok(_) => Ok(see_other(&with_done(
-            &format!("{}/priorities", base(&tc)),
-            "saved",
-        ))),
-        Err(e) => {
-            render_priorities(
-                &tc,
-                &ctx,
-                &state,
-                &form,
-                &form_errors(e)?.for_form(id.to_string()),
-                None,
-            )
-            .await
-        }
-    }
+        .update_priority(&tc.caller, PriorityId(id), &priority_input(form))
+        .await;
+    saved_or_again(result, &priorities_path(tc), "saved", |errors| async move {
+        let errors = errors.for_form(id.to_string());
+        render_priorities(tc, ctx, state, form, &errors, None).await
+    })
+    .await
 }
 
 #[handler]
@@ -112,27 +107,21 @@ pub async fn delete_priority(
     state: Data<&AppState>,
     Path((_, id)): Path<(String, u64)>,
 ) -> Result<Response, AppError> {
-    match state
+    let (tc, ctx, state) = (&tc, &ctx, &*state);
+    let result = state
         .services
         .delete_priority(&tc.caller, PriorityId(id))
-        .await
-    {
-        Ok(()) => Ok(see_other(&with_done(
-            &format!("{}/priorities", base(&tc)),
-            "deleted",
-        ))),
-        Err(e) => {
-            render_priorities(
-                &tc,
-                &ctx,
-                &state,
-                &PriorityForm::default(),
-                &form_errors(e)?.for_form(id.to_string()),
-                None,
-            )
-            .await
-        }
-    }
+        .await;
+    saved_or_again(
+        result,
+        &priorities_path(tc),
+        "deleted",
+        |errors| async move {
+            let errors = errors.for_form(id.to_string());
+            render_priorities(tc, ctx, state, &PriorityForm::default(), &errors, None).await
+        },
+    )
+    .await
 }
 
 fn topic_input(f: &TopicForm) -> TopicInput {
@@ -179,17 +168,15 @@ pub async fn create_topic(
     state: Data<&AppState>,
     Form(form): Form<TopicForm>,
 ) -> Result<Response, AppError> {
-    match state
+    let (tc, ctx, state, form) = (&tc, &ctx, &*state, &form);
+    let result = state
         .services
-        .create_topic(&tc.caller, &topic_input(&form))
-        .await
-    {
-        Ok(_) => Ok(see_other(&with_done(
-            &format!("{}/topics", base(&tc)),
-            "saved",
-        ))),
-        Err(e) => render_topics(&tc, &ctx, &state, &form, &form_errors(e)?, None).await,
-    }
+        .create_topic(&tc.caller, &topic_input(form))
+        .await;
+    saved_or_again(result, &topics_path(tc), "saved", |errors| async move {
+        render_topics(tc, ctx, state, form, &errors, None).await
+    })
+    .await
 }
 
 #[handler]
@@ -200,27 +187,16 @@ pub async fn update_topic(
     Path((_, id)): Path<(String, u64)>,
     Form(form): Form<TopicForm>,
 ) -> Result<Response, AppError> {
-    match state
+    let (tc, ctx, state, form) = (&tc, &ctx, &*state, &form);
+    let result = state
         .services
-        .update_topic(&tc.caller, TopicId(id), &topic_input(&form))
-        .await
-    {
-        Ok(_) => Ok(see_other(&with_done(
-            &format!("{}/topics", base(&tc)),
-            "saved",
-        ))),
-        Err(e) => {
-            render_topics(
-                &tc,
-                &ctx,
-                &state,
-                &form,
-                &form_errors(e)?.for_form(id.to_string()),
-                None,
-            )
-            .await
-        }
-    }
+        .update_topic(&tc.caller, TopicId(id), &topic_input(form))
+        .await;
+    saved_or_again(result, &topics_path(tc), "saved", |errors| async move {
+        let errors = errors.for_form(id.to_string());
+        render_topics(tc, ctx, state, form, &errors, None).await
+    })
+    .await
 }
 
 #[handler]
@@ -230,8 +206,5 @@ pub async fn delete_topic(
     Path((_, id)): Path<(String, u64)>,
 ) -> Result<Response, AppError> {
     state.services.delete_topic(&tc.caller, TopicId(id)).await?;
-    Ok(see_other(&with_done(
-        &format!("{}/topics", base(&tc)),
-        "deleted",
-    )))
+    Ok(see_other(&with_done(&topics_path(&tc), "deleted")))
 }

@@ -9,7 +9,9 @@ use crate::app::AppState;
 use crate::domain::ids::AccountId;
 use crate::error::AppError;
 use crate::http::account::DoneQuery;
-use crate::http::respond::{form_errors, form_status, see_other, with_done};
+use crate::http::respond::{
+    changed_or_not, form_errors, form_status, saved_or_again, see_other, with_done,
+};
 use crate::http::session::{TenantCaller, client_addr};
 use crate::service::users::Member;
 use crate::views::data::{CreateUserForm, InviteForm, OnlineRow, PendingInvitation, UserRow};
@@ -72,14 +74,16 @@ async fn render_users(
     let status = form_status(&page.errors);
     Ok(views::settings::users(
         ctx,
-        &rows,
-        &invitations,
-        page.query,
-        &page.invite,
-        &page.create,
-        &page.errors,
-        page.invite_link.as_deref(),
-        page.done,
+        &views::settings::UsersView {
+            rows: &rows,
+            invitations: &invitations,
+            query: page.query,
+            invite: &page.invite,
+            create: &page.create,
+            errors: &page.errors,
+            invite_link: page.invite_link.as_deref(),
+            done: page.done,
+        },
     )
     .with_status(status)
     .into_response())
@@ -143,7 +147,7 @@ pub async fn invite(
                 &state,
                 UsersPage {
                     invite: form.clone(),
-                    errors: errors.clone().for_form("invite"),
+                    errors: errors.for_form("invite"),
                     ..UsersPage::default()
                 },
             )
@@ -182,7 +186,7 @@ pub async fn create_user(
     state: Data<&AppState>,
     Form(form): Form<CreateUserForm>,
 ) -> Result<Response, AppError> {
-    match state
+    let result = state
         .services
         .create_member(
             &tc.caller,
@@ -192,27 +196,18 @@ pub async fn create_user(
             &form.initial_password,
             &client_addr(req),
         )
-        .await
-    {
-        Ok(_) => Ok(see_other(&with_done(
-            &format!("{}/users", base(&tc)),
-            "user_created",
-        ))),
-        Err(e) => {
-            let errors = form_errors(e)?;
-            render_users(
-                &tc,
-                &ctx,
-                &state,
-                UsersPage {
-                    create: form.clone(),
-                    errors: errors.clone().for_form("create"),
-                    ..UsersPage::default()
-                },
-            )
-            .await
-        }
-    }
+        .await;
+    let (tc, ctx, state, form) = (&tc, &ctx, &*state, &form);
+    let path = format!("{}/users", base(tc));
+    saved_or_again(result, &path, "user_created", |errors| async move {
+        let page = UsersPage {
+            create: form.clone(),
+            errors: errors.for_form("create"),
+            ..UsersPage::default()
+        };
+        render_users(tc, ctx, state, page).await
+    })
+    .await
 }
 
 #[handler]
@@ -244,18 +239,11 @@ pub async fn set_role(
     Path((_, id)): Path<(String, u64)>,
     Form(form): Form<RoleForm>,
 ) -> Result<Response, AppError> {
-    let target = format!("{}/users/{id}", base(&tc));
-    match state
+    let result = state
         .services
         .set_role(&tc.caller, AccountId(id), &form.role, &client_addr(req))
-        .await
-    {
-        Ok(()) => Ok(see_other(&with_done(&target, "role_changed"))),
-        Err(e) => {
-            form_errors(e)?;
-            Ok(see_other(&with_done(&target, "not_changed")))
-        }
-    }
+        .await;
+    changed_or_not(result, &format!("{}/users/{id}", base(&tc)), "role_changed")
 }
 
 async fn set_disabled(
@@ -265,23 +253,16 @@ async fn set_disabled(
     id: u64,
     disabled: bool,
 ) -> Result<Response, AppError> {
-    let target = format!("{}/users/{id}", base(tc));
     let key = if disabled {
         "user_disabled"
     } else {
         "user_enabled"
     };
-    match state
+    let result = state
         .services
         .set_disabled(&tc.caller, AccountId(id), disabled, &client_addr(req))
-        .await
-    {
-        Ok(()) => Ok(see_other(&with_done(&target, key))),
-        Err(e) => {
-            form_errors(e)?;
-            Ok(see_other(&with_done(&target, "not_changed")))
-        }
-    }
+        .await;
+    changed_or_not(result, &format!("{}/users/{id}", base(tc)), key)
 }
 
 #[handler]

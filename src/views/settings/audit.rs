@@ -6,7 +6,7 @@ use maud::{Markup, html};
 
 use crate::domain::audit::AuditKind;
 use crate::views::data::AuditRow;
-use crate::views::forms::{FieldOpts, FormErrors, flash, select_with};
+use crate::views::forms::{FieldOpts, FormErrors, select_with};
 use crate::views::parts::empty;
 use crate::views::table::{Cell, Row, col, responsive_table};
 use crate::views::time::relative;
@@ -18,17 +18,27 @@ fn kind_name(ctx: &PageCtx, kind: AuditKind) -> String {
 
 /// `base_path` is where the page lives (and its filter form and "older" link point);
 /// a path under `/admin` shows the operator's sub-navigation, any other the tenant's.
-#[allow(clippy::too_many_arguments)]
-pub fn audit(
-    ctx: &PageCtx,
-    now: Timestamp,
-    base_path: &str,
-    events: &[AuditRow],
-    kinds: &[AuditKind],
-    selected_kind: Option<AuditKind>,
-    next_before: Option<u64>,
-    done: Option<&str>,
-) -> Markup {
+#[derive(Debug, Clone, Copy)]
+pub struct AuditView<'a> {
+    pub now: Timestamp,
+    pub base_path: &'a str,
+    pub events: &'a [AuditRow],
+    pub kinds: &'a [AuditKind],
+    pub selected_kind: Option<AuditKind>,
+    pub next_before: Option<u64>,
+    pub done: Option<&'a str>,
+}
+
+pub fn audit(ctx: &PageCtx, view: &AuditView<'_>) -> Markup {
+    let AuditView {
+        now,
+        base_path,
+        events,
+        kinds,
+        selected_kind,
+        next_before,
+        done,
+    } = *view;
     let title = ctx.t("audit.title");
     let instance = base_path.starts_with("/admin");
     let mut options = vec![(String::new(), ctx.t("audit.all_kinds").to_owned())];
@@ -42,23 +52,17 @@ pub fn audit(
         Some(kind) => format!("{base_path}?before={before}&kind={}", kind.code()),
         None => format!("{base_path}?before={before}"),
     });
-    let col_time = ctx.t("audit.col_time");
-    let col_kind = ctx.t("audit.col_kind");
-    let col_actor = ctx.t("audit.col_actor");
-    let col_subject = ctx.t("audit.col_subject");
-    let col_detail = ctx.t("audit.col_detail");
-    let col_addr = ctx.t("audit.col_client");
-    layout::page(
+    let subnav = if instance {
+        admin::subnav(ctx, "/admin/audit")
+    } else {
+        super::subnav(ctx, "audit")
+    };
+    layout::area_page(
         ctx,
         title,
+        done,
+        subnav,
         html! {
-            h1 { (title) }
-            (flash(ctx, done))
-            @if instance {
-                (admin::subnav(ctx, "/admin/audit"))
-            } @else {
-                (super::subnav(ctx, "audit"))
-            }
             form.filter method="get" action=(base_path) {
                 (select_with(ctx, &FormErrors::new(), "kind", &options, selected, FieldOpts::default()))
                 button.secondary type="submit" { (ctx.t("form.filter")) }
@@ -73,12 +77,12 @@ pub fn audit(
                 (responsive_table(
                     Some("audit"),
                     &[
-                        col(col_time),
-                        col(col_kind),
-                        col(col_actor),
-                        col(col_subject),
-                        col(col_detail),
-                        col(col_addr),
+                        col(ctx.t("audit.col_time")),
+                        col(ctx.t("audit.col_kind")),
+                        col(ctx.t("audit.col_actor")),
+                        col(ctx.t("audit.col_subject")),
+                        col(ctx.t("audit.col_detail")),
+                        col(ctx.t("audit.col_client")),
                     ],
                     events.iter().map(|row| {
                         let e = &row.event;
@@ -154,13 +158,15 @@ mod tests {
         ];
         let html = audit(
             &c,
-            now,
-            "/t/acme/settings/audit",
-            &events,
-            &AuditKind::ALL,
-            Some(AuditKind::RoleChanged),
-            Some(9),
-            None,
+            &AuditView {
+                now,
+                base_path: "/t/acme/settings/audit",
+                events: &events,
+                kinds: &AuditKind::ALL,
+                selected_kind: Some(AuditKind::RoleChanged),
+                next_before: Some(9),
+                done: None,
+            },
         )
         .into_string();
         assert!(html.contains("Role changed"));
@@ -187,13 +193,15 @@ mod tests {
         }
         let html = audit(
             &c,
-            now,
-            "/admin/audit",
-            &[],
-            &[AuditKind::TenantCreated],
-            None,
-            None,
-            None,
+            &AuditView {
+                now,
+                base_path: "/admin/audit",
+                events: &[],
+                kinds: &[AuditKind::TenantCreated],
+                selected_kind: None,
+                next_before: None,
+                done: None,
+            },
         )
         .into_string();
         assert!(html.contains("Protokoll"));

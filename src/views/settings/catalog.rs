@@ -9,7 +9,7 @@ use crate::domain::catalog::{Priority, Topic};
 use crate::views::data::{PriorityForm, TopicForm};
 use crate::views::forms::{
     FieldOpts, FormErrors, InputKind, action_button, checkbox_in, csrf_field, error_summary_in,
-    field_with, flash, textarea_with,
+    field_with, textarea_with,
 };
 use crate::views::parts::{Tone, empty, priority_chip, status_badge, tenant_base};
 use crate::views::table::{Cell, Row, col, responsive_table};
@@ -87,24 +87,20 @@ pub fn priorities(
             ..PriorityForm::default()
         }
     };
-    let col_rank = ctx.t("priorities.col_rank");
     let col_name = ctx.t("priorities.col_name");
-    let col_target = ctx.t("priorities.col_target");
-    let col_actions = ctx.t("table.actions");
-    layout::page(
+    layout::area_page(
         ctx,
         title,
+        done,
+        subnav(ctx, "priorities"),
         html! {
-            h1 { (title) }
-            (flash(ctx, done))
-            (subnav(ctx, "priorities"))
             p.lead { (ctx.t("priorities.lead")) }
             @if sorted.is_empty() {
                 (empty(ctx.t("priorities.empty")))
             } @else {
                 (responsive_table(
                     None,
-                    &[col(col_rank), col(col_name), col(col_target), col(col_actions)],
+                    &[col(ctx.t("priorities.col_rank")), col(col_name), col(ctx.t("priorities.col_target")), col(ctx.t("table.actions"))],
                     sorted.iter().map(|p| {
                         let id = p.id.to_string();
                         let form = format!("p{id}");
@@ -190,24 +186,19 @@ pub fn topics(
     } else {
         (v.clone(), v.active.is_some())
     };
-    let col_name = ctx.t("topics.col_name");
-    let col_description = ctx.t("topics.col_description");
-    let col_status = ctx.t("topics.col_status");
-    let col_actions = ctx.t("table.actions");
-    layout::page(
+    layout::area_page(
         ctx,
         title,
+        done,
+        subnav(ctx, "topics"),
         html! {
-            h1 { (title) }
-            (flash(ctx, done))
-            (subnav(ctx, "topics"))
             p.lead { (ctx.t("topics.lead")) }
             @if current.is_empty() {
                 (empty(ctx.t("topics.empty")))
             } @else {
                 (responsive_table(
                     None,
-                    &[col(col_name), col(col_description), col(col_status), col(col_actions)],
+                    &[col(ctx.t("topics.col_name")), col(ctx.t("topics.col_description")), col(ctx.t("topics.col_status")), col(ctx.t("table.actions"))],
                     current.iter().map(|t| {
                         let id = t.id.to_string();
                         let form = format!("t{id}");

@@ -6,9 +6,9 @@ mod audit;
 mod catalog;
 mod users;
 
-pub use audit::audit;
+pub use audit::{AuditView, audit};
 pub use catalog::{priorities, topics};
-pub use users::{user_detail, users};
+pub use users::{UsersView, user_detail, users};
 
 use jiff::Timestamp;
 use maud::{Markup, html};
@@ -90,10 +90,6 @@ pub fn online(ctx: &PageCtx, now: Timestamp, people: &[OnlineRow], licence_limit
             &[("n", &count), ("m", &licence_limit.to_string())],
         )
     };
-    let col_name = ctx.t("users.col_name");
-    let col_email = ctx.t("users.col_email");
-    let col_role = ctx.t("users.col_role");
-    let col_seen = ctx.t("online.col_last_seen");
     layout::page(
         ctx,
         title,
@@ -110,7 +106,7 @@ pub fn online(ctx: &PageCtx, now: Timestamp, people: &[OnlineRow], licence_limit
             } @else {
                 (responsive_table(
                     None,
-                    &[col(col_name), col(col_email), col(col_role), col(col_seen)],
+                    &[col(ctx.t("users.col_name")), col(ctx.t("users.col_email")), col(ctx.t("users.col_role")), col(ctx.t("online.col_last_seen"))],
                     people.iter().map(|p| Row::new(vec![
                         Cell::Heading(html! { (p.name) }),
                         Cell::Data(html! { (p.email) }),

@@ -56,9 +56,6 @@ fn pending_invitations(ctx: &PageCtx, invitations: &[PendingInvitation]) -> Mark
     let base = format!("{}/settings/invitations", tenant_base(ctx));
     let col_email = ctx.t("users.col_email");
     let col_role = ctx.t("users.col_role");
-    let col_by = ctx.t("users.col_invited_by");
-    let col_expires = ctx.t("users.col_expires");
-    let col_action = ctx.t("users.col_action");
     html! {
         section.card #pending aria-labelledby="pending-title" {
             h2 #pending-title { (ctx.t("users.pending_title")) }
@@ -67,9 +64,9 @@ fn pending_invitations(ctx: &PageCtx, invitations: &[PendingInvitation]) -> Mark
                 &[
                     col(col_email),
                     col(col_role),
-                    col(col_by),
-                    col(col_expires),
-                    hidden_col(col_action),
+                    col(ctx.t("users.col_invited_by")),
+                    col(ctx.t("users.col_expires")),
+                    hidden_col(ctx.t("users.col_action")),
                 ],
                 invitations.iter().map(|inv| Row::new(vec![
                     Cell::Heading(html! { (inv.email) }),
@@ -91,18 +88,29 @@ fn pending_invitations(ctx: &PageCtx, invitations: &[PendingInvitation]) -> Mark
 /// The members of the tenant, a search, and the forms to invite or create someone.
 /// `errors` belong to one of the two forms: name it with
 /// `FormErrors::for_form("invite" | "create")`.
-#[allow(clippy::too_many_arguments)]
-pub fn users(
-    ctx: &PageCtx,
-    rows: &[UserRow],
-    invitations: &[PendingInvitation],
-    query: &str,
-    invite: &InviteForm,
-    create: &CreateUserForm,
-    errors: &FormErrors,
-    invite_link: Option<&str>,
-    done: Option<&str>,
-) -> Markup {
+#[derive(Debug, Clone, Copy)]
+pub struct UsersView<'a> {
+    pub rows: &'a [UserRow],
+    pub invitations: &'a [PendingInvitation],
+    pub query: &'a str,
+    pub invite: &'a InviteForm,
+    pub create: &'a CreateUserForm,
+    pub errors: &'a FormErrors,
+    pub invite_link: Option<&'a str>,
+    pub done: Option<&'a str>,
+}
+
+pub fn users(ctx: &PageCtx, view: &UsersView<'_>) -> Markup {
+    let UsersView {
+        rows,
+        invitations,
+        query,
+        invite,
+        create,
+        errors,
+        invite_link,
+        done,
+    } = *view;
     let title = ctx.t("users.title");
     let base = format!("{}/settings/users", tenant_base(ctx));
     let none = FormErrors::new();
@@ -112,18 +120,16 @@ pub fn users(
         (&none, errors)
     };
     let options = role_options(ctx);
-    let col_name = ctx.t("users.col_name");
     let col_email = ctx.t("users.col_email");
     let col_role = ctx.t("users.col_role");
     let col_status = ctx.t("users.col_status");
     let col_online = ctx.t("users.col_online");
-    layout::page(
+    layout::area_page(
         ctx,
         title,
+        done,
+        subnav(ctx, "users"),
         html! {
-            h1 { (title) }
-            (flash(ctx, done))
-            (subnav(ctx, "users"))
             @if let Some(link) = invite_link {
                 (once_box(ctx, "invite-link", "users.invite_link_title", "users.invite_link_text", link))
             }
@@ -141,7 +147,7 @@ pub fn users(
                 (responsive_table(
                     None,
                     &[
-                        col(col_name),
+                        col(ctx.t("users.col_name")),
                         col(col_email),
                         col(col_role),
                         col(col_status),
@@ -222,9 +228,6 @@ pub fn user_detail(
     let title = row.account.name.as_str();
     let base = format!("{}/settings/users/{}", tenant_base(ctx), row.account.id);
     let none = FormErrors::new();
-    let col_created = ctx.t("sessions.col_created");
-    let col_seen = ctx.t("sessions.col_last_seen");
-    let col_agent = ctx.t("sessions.col_user_agent");
     layout::page(
         ctx,
         title,
@@ -281,7 +284,7 @@ pub fn user_detail(
                 } @else {
                     (responsive_table(
                         None,
-                        &[col(col_created), col(col_seen), col(col_agent)],
+                        &[col(ctx.t("sessions.col_created")), col(ctx.t("sessions.col_last_seen")), col(ctx.t("sessions.col_user_agent"))],
                         sessions.iter().map(|s| Row::new(vec![
                             Cell::Data(relative(ctx, now, s.created_at)),
                             Cell::Data(relative(ctx, now, s.last_seen)),
@@ -343,14 +346,16 @@ mod tests {
         }];
         let html = users(
             &c,
-            &rows,
-            &pending,
-            "b&o",
-            &InviteForm::default(),
-            &CreateUserForm::default(),
-            &FormErrors::new(),
-            Some("https://h/invite/tok"),
-            Some("user_invited"),
+            &UsersView {
+                rows: &rows,
+                invitations: &pending,
+                query: "b&o",
+                invite: &InviteForm::default(),
+                create: &CreateUserForm::default(),
+                errors: &FormErrors::new(),
+                invite_link: Some("https://h/invite/tok"),
+                done: Some("user_invited"),
+            },
         )
         .into_string();
         assert!(html.contains("&lt;script&gt;evil()&lt;/script&gt;"));
@@ -374,14 +379,16 @@ mod tests {
         assert_labelled(&html);
         let html = users(
             &user_ctx(Lang::De, Some(Role::TenantAdmin)),
-            &[],
-            &[],
-            "zz",
-            &InviteForm::default(),
-            &CreateUserForm::default(),
-            &FormErrors::new(),
-            None,
-            None,
+            &UsersView {
+                rows: &[],
+                invitations: &[],
+                query: "zz",
+                invite: &InviteForm::default(),
+                create: &CreateUserForm::default(),
+                errors: &FormErrors::new(),
+                invite_link: None,
+                done: None,
+            },
         )
         .into_string();
         assert!(html.contains("Benutzer"));
@@ -404,28 +411,32 @@ mod tests {
         errors.add("email", "invalid_email");
         let html = users(
             &c,
-            &[],
-            &[],
-            "",
-            &invite,
-            &CreateUserForm::default(),
-            &errors,
-            None,
-            None,
+            &UsersView {
+                rows: &[],
+                invitations: &[],
+                query: "",
+                invite: &invite,
+                create: &CreateUserForm::default(),
+                errors: &errors,
+                invite_link: None,
+                done: None,
+            },
         )
         .into_string();
         assert!(html.contains("href=\"#f-invite-email\""));
         assert!(!html.contains("href=\"#f-create-email\""));
         let html = users(
             &c,
-            &[],
-            &[],
-            "",
-            &InviteForm::default(),
-            &CreateUserForm::default(),
-            &errors.clone().for_form("create"),
-            None,
-            None,
+            &UsersView {
+                rows: &[],
+                invitations: &[],
+                query: "",
+                invite: &InviteForm::default(),
+                create: &CreateUserForm::default(),
+                errors: &errors.clone().for_form("create"),
+                invite_link: None,
+                done: None,
+            },
         )
         .into_string();
         assert!(html.contains("href=\"#f-create-email\""));

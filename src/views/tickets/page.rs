@@ -135,58 +135,19 @@ fn whose_move(ctx: &PageCtx, now: Timestamp, d: &TicketDetail, staff: bool) -> M
             }
         };
     }
-    let (yours, head, text) = match (staff, t.status) {
-        (true, Status::New) => (true, "ticket.move_staff_new", "ticket.move_staff_new_text"),
-        (true, Status::Open) => (
-            true,
-            "ticket.move_staff_open",
-            "ticket.move_staff_open_text",
-        ),
-        (true, Status::Waiting) => (
-            false,
-            "ticket.move_staff_waiting",
-            "ticket.move_staff_waiting_text",
-        ),
-        (true, Status::Resolved) => (
-            false,
-            "ticket.move_staff_resolved",
-            "ticket.move_staff_resolved_text",
-        ),
-        (true, Status::Closed) => (
-            false,
-            "ticket.move_staff_closed",
-            "ticket.move_staff_closed_text",
-        ),
-        (false, Status::New) => (
-            false,
-            "ticket.move_customer_new",
-            "ticket.move_customer_new_text",
-        ),
-        (false, Status::Open) => (
-            false,
-            "ticket.move_customer_open",
-            "ticket.move_customer_open_text",
-        ),
-        (false, Status::Waiting) => (
-            true,
-            "ticket.move_customer_waiting",
-            "ticket.move_customer_waiting_text",
-        ),
-        (false, Status::Resolved) => (
-            false,
-            "ticket.move_customer_resolved",
-            "ticket.move_customer_resolved_text",
-        ),
-        (false, Status::Closed) => (
-            false,
-            "ticket.move_customer_closed",
-            "ticket.move_customer_closed_text",
-        ),
-    };
+    // The viewer's move: support's while a ticket is new or accepted, the customer's while
+    // support waits for them.
+    let yours = matches!(
+        (staff, t.status),
+        (true, Status::New | Status::Open) | (false, Status::Waiting)
+    );
+    let side = if staff { "staff" } else { "customer" };
+    let head = format!("ticket.move_{side}_{}", t.status.code());
+    let text = format!("{head}_text");
     html! {
         p.whose-move.move-you[yours] role="status" {
-            strong { (ctx.t(head)) }
-            " " span { (ctx.t(text)) }
+            strong { (ctx.t(&head)) }
+            " " span { (ctx.t(&text)) }
         }
     }
 }

@@ -351,3 +351,20 @@ fn errors_land_at_their_form_with_the_typed_text() {
         "only the assign form shows it"
     );
 }
+
+#[test]
+fn whose_move_has_a_text_for_every_status_on_both_sides() {
+    for lang in [Lang::En, Lang::De] {
+        for role in [Role::Customer, Role::Supporter] {
+            let c = user_ctx(lang, Some(role));
+            for status in Status::ALL {
+                let d = detail(status);
+                let html = super::whose_move(&c, now(), &d, role.is_staff()).into_string();
+                assert!(
+                    !html.contains("ticket.move_"),
+                    "{lang:?} {role:?} {status:?}: {html}"
+                );
+            }
+        }
+    }
+}
