@@ -7,7 +7,7 @@ use poem::{IntoResponse, Request, Response, handler};
 use super::account::DoneQuery;
 use super::respond::{form_errors, form_status, see_other, with_done};
 use super::session::{SignedInIdentity, client_addr};
-use super::settings::audit::{AuditQuery, audit_rows};
+use super::settings::audit::{AuditQuery, audit_page};
 use crate::app::AppState;
 use crate::domain::audit::AuditKind;
 use crate::domain::ids::TenantId;
@@ -237,17 +237,5 @@ pub async fn audit(
         .services
         .instance_audit(&op.identity(), kind, q.before)
         .await?;
-    Ok(views::settings::audit(
-        &ctx,
-        &views::settings::AuditView {
-            now: state.services.now(),
-            base_path: "/admin/audit",
-            events: &audit_rows(page.events),
-            kinds: &AuditKind::ALL,
-            selected_kind: kind,
-            next_before: page.next_before,
-            done: None,
-        },
-    )
-    .into_response())
+    Ok(audit_page(&ctx, &state, "/admin/audit", kind, page))
 }

@@ -169,24 +169,23 @@ impl Services {
         self.store
             .write(move |w| {
                 let mut tenant = store_tenants::get_tenant(w, id)?.ok_or(StoreError::NotFound)?;
+                let changed = |kind: AuditKind, detail: String| {
+                    let entry = Entry::new(TenantId::INSTANCE, kind, Some(actor))
+                        .subject(tenant.slug.clone())
+                        .detail(detail)
+                        .from_addr(&addr);
+                    audit::append(w, &entry, now)
+                };
                 if tenant.name != name {
-                    audit::append(
-                        w,
-                        &Entry::new(TenantId::INSTANCE, AuditKind::TenantRenamed, Some(actor))
-                            .subject(tenant.slug.clone())
-                            .detail(format!("{} → {}", tenant.name, name))
-                            .from_addr(&addr),
-                        now,
+                    changed(
+                        AuditKind::TenantRenamed,
+                        format!("{} → {}", tenant.name, name),
                     )?;
                 }
                 if tenant.licence_limit != limit {
-                    audit::append(
-                        w,
-                        &Entry::new(TenantId::INSTANCE, AuditKind::LicenceChanged, Some(actor))
-                            .subject(tenant.slug.clone())
-                            .detail(format!("{} → {}", tenant.licence_limit, limit))
-                            .from_addr(&addr),
-                        now,
+                    changed(
+                        AuditKind::LicenceChanged,
+                        format!("{} → {}", tenant.licence_limit, limit),
                     )?;
                 }
                 tenant.name = name.clone();

@@ -416,15 +416,7 @@ impl Services {
                     (_, Some(existing)) => existing,
                     (Some(hash), None) => store_accounts::create_account(
                         w,
-                        NewAccount {
-                            email: inv.email.clone(),
-                            name: name.clone(),
-                            phone: String::new(),
-                            lang: None,
-                            password_hash: hash.clone(),
-                            must_change_password: false,
-                            operator: false,
-                        },
+                        NewAccount::person(inv.email.clone(), name.clone(), hash.clone()),
                         now,
                     )?,
                     (None, None) => return Err(crate::store::StoreError::NotFound),

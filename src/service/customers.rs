@@ -151,13 +151,8 @@ impl Services {
                 let account = store_accounts::create_account(
                     w,
                     NewAccount {
-                        email: email.clone(),
-                        name: name.clone(),
                         phone: phone.clone(),
-                        lang: None,
-                        password_hash: String::new(),
-                        must_change_password: false,
-                        operator: false,
+                        ..NewAccount::person(email.clone(), name.clone(), String::new())
                     },
                     now,
                 )?;

@@ -277,13 +277,9 @@ pub fn generate(
 
 fn new_account(email: &str, name: &str, hash: &str, operator: bool) -> NewAccount {
     NewAccount {
-        email: email.to_owned(),
-        name: name.to_owned(),
         phone: "+49 30 1234567".to_owned(),
-        lang: None,
-        password_hash: hash.to_owned(),
-        must_change_password: false,
         operator,
+        ..NewAccount::person(email.to_owned(), name.to_owned(), hash.to_owned())
     }
 }
 

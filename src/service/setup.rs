@@ -106,13 +106,8 @@ impl Services {
                 let account = store_accounts::create_account(
                     w,
                     NewAccount {
-                        email: email.clone(),
-                        name: name.clone(),
-                        phone: String::new(),
-                        lang: None,
-                        password_hash: hash.clone(),
-                        must_change_password: false,
                         operator: true,
+                        ..NewAccount::person(email.clone(), name.clone(), hash.clone())
                     },
                     now,
                 )?;

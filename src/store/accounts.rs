@@ -32,6 +32,22 @@ pub struct NewAccount {
     pub operator: bool,
 }
 
+impl NewAccount {
+    /// A person who is not the operator, with no phone or language yet; `password_hash` is
+    /// empty for someone who cannot sign in until invited.
+    pub fn person(email: String, name: String, password_hash: String) -> NewAccount {
+        NewAccount {
+            email,
+            name,
+            phone: String::new(),
+            lang: None,
+            password_hash,
+            must_change_password: false,
+            operator: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 enum AccountRecord {
     V1(AccountV1),

@@ -116,6 +116,14 @@ impl PrefixRange {
         }
     }
 
+    /// The keys of this range from `start` on (`start` lies within the range).
+    pub fn from_key(self, start: Key) -> PrefixRange {
+        PrefixRange {
+            start: start.into(),
+            end: self.end,
+        }
+    }
+
     /// Bounds for `table.range::<&[u8]>(r.bounds())`.
     pub fn bounds(&self) -> (Bound<&[u8]>, Bound<&[u8]>) {
         let end = match &self.end {

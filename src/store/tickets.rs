@@ -423,17 +423,11 @@ pub fn tickets_after(
         return Ok(Vec::new());
     };
     let table = r.table(TICKETS)?;
-    let start = ticket_key(tenant, first);
-    let end = Key::tenant(tenant.0).prefix_range().end;
-    let upper = match &end {
-        Some(e) => std::ops::Bound::Excluded(e.as_slice()),
-        None => std::ops::Bound::Unbounded,
-    };
+    let range = Key::tenant(tenant.0)
+        .prefix_range()
+        .from_key(ticket_key(tenant, first));
     let mut out = Vec::new();
-    for entry in table
-        .range::<&[u8]>((std::ops::Bound::Included(start.as_bytes()), upper))?
-        .take(limit)
-    {
+    for entry in table.range::<&[u8]>(range.bounds())?.take(limit) {
         let (_, v) = entry?;
         out.push(decode_stored(v.value())?.ticket);
     }
@@ -452,17 +446,9 @@ fn numbers_under(
         return Ok(Vec::new());
     };
     let table = r.table(index.table())?;
-    let start = prefix.clone().u64(first);
-    let end = prefix.prefix_range().end;
-    let upper = match &end {
-        Some(e) => std::ops::Bound::Excluded(e.as_slice()),
-        None => std::ops::Bound::Unbounded,
-    };
+    let range = prefix.prefix_range().from_key(prefix.clone().u64(first));
     let mut out = Vec::new();
-    for entry in table
-        .range::<&[u8]>((std::ops::Bound::Included(start.as_bytes()), upper))?
-        .take(limit)
-    {
+    for entry in table.range::<&[u8]>(range.bounds())?.take(limit) {
         let (k, _) = entry?;
         out.push(number_of(k.value()).map_err(|e| e.in_table(index.name()))?);
     }

@@ -9,6 +9,7 @@ use crate::app::AppState;
 use crate::domain::audit::AuditKind;
 use crate::error::AppError;
 use crate::http::session::TenantCaller;
+use crate::service::audit::AuditPage;
 use crate::views::data::AuditRow;
 use crate::views::{self, PageCtx};
 
@@ -19,13 +20,32 @@ pub struct AuditQuery {
     pub before: Option<u64>,
 }
 
-pub fn audit_rows(
-    events: Vec<(crate::domain::audit::AuditEvent, Option<String>)>,
-) -> Vec<AuditRow> {
-    events
+/// The audit page of the tenant or (under `/admin/audit`) of the instance.
+pub fn audit_page(
+    ctx: &PageCtx,
+    state: &AppState,
+    base_path: &str,
+    kind: Option<AuditKind>,
+    page: AuditPage,
+) -> Response {
+    let events: Vec<AuditRow> = page
+        .events
         .into_iter()
         .map(|(event, actor_name)| AuditRow { event, actor_name })
-        .collect()
+        .collect();
+    views::settings::audit(
+        ctx,
+        &views::settings::AuditView {
+            now: state.services.now(),
+            base_path,
+            events: &events,
+            kinds: &AuditKind::ALL,
+            selected_kind: kind,
+            next_before: page.next_before,
+            done: None,
+        },
+    )
+    .into_response()
 }
 
 #[handler]
@@ -40,17 +60,11 @@ pub async fn audit(
         .services
         .tenant_audit(&tc.caller, kind, q.before)
         .await?;
-    Ok(views::settings::audit(
+    Ok(audit_page(
         &ctx,
-        &views::settings::AuditView {
-            now: state.services.now(),
-            base_path: &format!("{}/audit", base(&tc)),
-            events: &audit_rows(page.events),
-            kinds: &AuditKind::ALL,
-            selected_kind: kind,
-            next_before: page.next_before,
-            done: None,
-        },
-    )
-    .into_response())
+        &state,
+        &format!("{}/audit", base(&tc)),
+        kind,
+        page,
+    ))
 }
