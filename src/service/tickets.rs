@@ -14,7 +14,7 @@ use crate::domain::role::Role;
 use crate::domain::ticket::{
     Action, Actor, Attachment, Change, HistoryEntry, Message, Status, Ticket, Visibility, decide,
 };
-use crate::domain::validate::{self, FieldError};
+use crate::domain::validate;
 use crate::store::WriteTx;
 use crate::store::access::Tx;
 use crate::store::tickets::{self as store_tickets, TicketIndexKeys};
@@ -95,14 +95,14 @@ pub(crate) fn visible_ticket(
     r: &impl Tx,
     caller: &Caller,
     number: u64,
-) -> Result<Ticket, StoreError> {
+) -> Result<Ticket, ServiceError> {
     let ticket =
-        store_tickets::get_ticket(r, caller.tenant, number)?.ok_or(StoreError::NotFound)?;
+        store_tickets::get_ticket(r, caller.tenant, number)?.ok_or(ServiceError::NotFound)?;
     let own = ticket.customer == caller.account || ticket.created_by == caller.account;
     if caller.role.is_staff() || (own && ticket.deleted.is_none()) {
         Ok(ticket)
     } else {
-        Err(StoreError::NotFound)
+        Err(ServiceError::NotFound)
     }
 }
 
@@ -130,12 +130,10 @@ fn validate_text(checks: &mut Checks, field: &'static str, body: &str, required:
     }
 }
 
-/// A refusal found inside a write transaction: nothing was written, and the person sees
-/// the message next to the field.
-type Checked<T> = Result<T, FieldError>;
-
-fn refuse<T>(field: &'static str, key: &'static str) -> Result<Checked<T>, StoreError> {
-    Ok(Err(FieldError::new(field, key)))
+/// A refusal found inside a write transaction: the command's writes are left out of the
+/// commit, and the person sees the message next to the field.
+fn refuse<T>(field: &'static str, key: &'static str) -> Result<T, ServiceError> {
+    Err(ServiceError::invalid(field, key))
 }
 
 impl Services {
@@ -153,7 +151,7 @@ impl Services {
         let caller = caller.clone();
         let ticket = self
             .store
-            .write(move |w| {
+            .write_checked(move |w| {
                 let customer = input.customer.unwrap_or(caller.account);
                 if !check_member(w, caller.tenant, customer, Role::Customer)? {
                     return refuse("customer", "invalid_choice");
@@ -218,10 +216,9 @@ impl Services {
                     &first_message,
                     &created,
                 )?;
-                Ok(Ok(ticket))
+                Ok(ticket)
             })
-            .await
-            .map_err(ServiceError::from)??;
+            .await?;
         self.notify(&ticket);
         Ok(ticket)
     }
@@ -245,9 +242,8 @@ impl Services {
         let caller_c = caller.clone();
         let outcome = self
             .store
-            .write(move |w| apply(w, &caller_c, number, &command, &text, now))
-            .await
-            .map_err(ServiceError::from)??;
+            .write_checked(move |w| apply(w, &caller_c, number, &command, &text, now))
+            .await?;
         match outcome {
             Applied::Changed(ticket) => {
                 self.notify(&ticket);
@@ -264,7 +260,7 @@ impl Services {
     pub async fn ticket_view(&self, caller: &Caller, number: u64) -> ServiceResult<TicketDetail> {
         let caller = caller.clone();
         self.store
-            .read(move |r| {
+            .read_checked(move |r| {
                 let ticket = visible_ticket(r, &caller, number)?;
                 let staff_view = caller.role.is_staff();
                 let account = |id: AccountId| store_accounts::get_account(r, id);
@@ -323,7 +319,6 @@ impl Services {
                 })
             })
             .await
-            .map_err(ServiceError::from)
     }
 
     /// The attachment `index` of message `seq`, if the caller may see that message.
@@ -336,27 +331,26 @@ impl Services {
     ) -> ServiceResult<Attachment> {
         let caller = caller.clone();
         self.store
-            .read(move |r| {
+            .read_checked(move |r| {
                 visible_ticket(r, &caller, number)?;
                 let message = store_tickets::list_messages(r, caller.tenant, number)?
                     .into_iter()
                     .find(|m| m.seq == seq)
-                    .ok_or(StoreError::NotFound)?;
+                    .ok_or(ServiceError::NotFound)?;
                 if message.visibility == Visibility::Internal && !caller.role.is_staff() {
-                    return Err(StoreError::NotFound);
+                    return Err(ServiceError::NotFound);
                 }
                 let attachment = message
                     .attachments
                     .get(index)
                     .cloned()
-                    .ok_or(StoreError::NotFound)?;
+                    .ok_or(ServiceError::NotFound)?;
                 if !store_tickets::tenant_has_blob(r, caller.tenant, &attachment.hash)? {
-                    return Err(StoreError::NotFound);
+                    return Err(ServiceError::NotFound);
                 }
                 Ok(attachment)
             })
             .await
-            .map_err(ServiceError::from)
     }
 
     fn notify(&self, ticket: &Ticket) {
@@ -403,7 +397,7 @@ fn apply(
     command: &Command,
     text: &str,
     now: Timestamp,
-) -> Result<Checked<Applied>, StoreError> {
+) -> Result<Applied, ServiceError> {
     let before = visible_ticket(w, caller, number)?;
     let action = match command {
         Command::Accept { priority, assignee } => Action::Accept {
@@ -442,7 +436,7 @@ fn apply(
     match command {
         Command::Accept { priority, .. } => {
             let Action::Accept { assignee, .. } = action else {
-                return Err(StoreError::Internal("accept without assignee".to_owned()));
+                return Err(ServiceError::Internal("accept without assignee".to_owned()));
             };
             if store_catalog::get_priority(w, caller.tenant, *priority)?.is_none() {
                 return refuse("priority", "invalid_choice");
@@ -544,7 +538,7 @@ fn apply(
         }
         Command::Purge => {
             let hashes = store_tickets::purge_ticket(w, before.tenant, before.number)?;
-            return Ok(Ok(Applied::Purged(before, hashes)));
+            return Ok(Applied::Purged(before, hashes));
         }
     }
     if let Some(m) = &new_message {
@@ -573,7 +567,7 @@ fn apply(
         // Storage assigns the history position; 0 is a placeholder.
         history(w, &after, 0, now, caller.account, change)?;
     }
-    Ok(Ok(Applied::Changed(after)))
+    Ok(Applied::Changed(after))
 }
 
 fn message(

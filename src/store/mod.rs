@@ -166,6 +166,25 @@ impl Store {
             .map_err(|e| StoreError::Internal(format!("read task failed: {e}")))?
     }
 
+    /// [`Store::read`] for reads that decide by business rules (may this caller see this
+    /// record?): `f` fails with the caller's own error type, which reaches it unchanged.
+    pub async fn read_checked<R, E>(
+        &self,
+        f: impl FnOnce(&ReadTx) -> Result<R, E> + Send + 'static,
+    ) -> Result<R, E>
+    where
+        R: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let txn = ReadTx::new(store.current().db.begin_read().map_err(StoreError::from)?);
+            f(&txn)
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("read task failed: {e}")))?
+    }
+
     /// Runs `f` on a fresh read snapshot on the current thread.
     pub fn read_blocking<R>(
         &self,

@@ -306,9 +306,9 @@ impl Services {
         let caller = caller.clone();
         let visible = self
             .store
-            .read(move |r| match super::visible_ticket(r, &caller, number) {
+            .read_checked(move |r| match super::visible_ticket(r, &caller, number) {
                 Ok(_) => Ok(true),
-                Err(StoreError::NotFound) => Ok(false),
+                Err(ServiceError::NotFound) => Ok(false),
                 Err(e) => Err(e),
             })
             .await?;
