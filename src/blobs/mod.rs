@@ -11,6 +11,7 @@
 //! never taken from the client; see [`is_inline_safe`] for what may be shown in place.
 
 mod names;
+mod open;
 mod sniff;
 
 pub use names::{content_disposition, sanitize_filename};
@@ -218,22 +219,18 @@ impl BlobStore {
 
     /// Opens a blob for streaming it out; returns the file and its size.
     pub async fn open(&self, hash: &[u8; 32]) -> Result<(tokio::fs::File, u64), BlobError> {
-        let path = self.path_of(hash);
-        let file = tokio::fs::File::open(&path)
+        let store = self.clone();
+        let hash = *hash;
+        let (file, size) = tokio::task::spawn_blocking(move || store.open_blocking(&hash))
             .await
-            .map_err(|e| not_found_or_io(&path, e))?;
-        let size = file
-            .metadata()
-            .await
-            .map_err(|e| BlobError::io(&path, e))?
-            .len();
-        Ok((file, size))
+            .map_err(|e| BlobError::io(&self.root, std::io::Error::other(e)))??;
+        Ok((tokio::fs::File::from_std(file), size))
     }
 
     /// Blocking counterpart of [`BlobStore::open`], for writers of backup archives.
     pub fn open_blocking(&self, hash: &[u8; 32]) -> Result<(File, u64), BlobError> {
         let path = self.path_of(hash);
-        let file = File::open(&path).map_err(|e| not_found_or_io(&path, e))?;
+        let file = open::open_stored(&path)?;
         let size = file.metadata().map_err(|e| BlobError::io(&path, e))?.len();
         Ok((file, size))
     }
@@ -297,7 +294,7 @@ impl BlobStore {
     /// Blocking; for backup, verify and maintenance jobs.
     pub fn verify(&self, hash: &[u8; 32]) -> Result<bool, BlobError> {
         let path = self.path_of(hash);
-        let mut file = File::open(&path).map_err(|e| not_found_or_io(&path, e))?;
+        let mut file = open::open_stored(&path)?;
         let mut hasher = Sha256::new();
         let mut buf = vec![0u8; READ_BUF];
         loop {

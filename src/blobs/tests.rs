@@ -394,3 +394,57 @@ fn receiving_stored_content_again_makes_it_new() {
     store.ingest_blocking(data.as_slice(), 10_000).unwrap();
     assert!(store.received_at(&first.hash).unwrap() > long_ago);
 }
+
+#[tokio::test]
+async fn links_in_the_store_are_never_followed() {
+    let (dir, blobs) = store();
+    let secret = dir.path().join("secret.txt");
+    std::fs::write(&secret, b"not an attachment").unwrap();
+    let data = content(1000);
+    let stored = blobs.ingest(chunked(&data, 100), 10_000).await.unwrap();
+    let path = blobs.path_of(&stored.hash);
+    // A link in place of the blob itself.
+    std::fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink(&secret, &path).unwrap();
+    assert!(matches!(
+        blobs.open(&stored.hash).await,
+        Err(BlobError::NotFound)
+    ));
+    assert!(matches!(
+        blobs.open_blocking(&stored.hash),
+        Err(BlobError::NotFound)
+    ));
+    assert!(matches!(
+        blobs.verify(&stored.hash),
+        Err(BlobError::NotFound)
+    ));
+    // A link in place of a fan-out directory, leading to a real file named like the blob.
+    let outside = dir.path().join("outside");
+    let name = hex::encode(stored.hash);
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join(&name), &data).unwrap();
+    let fan_out = path.parent().unwrap().to_owned();
+    std::fs::remove_dir_all(&fan_out).unwrap();
+    std::os::unix::fs::symlink(&outside, &fan_out).unwrap();
+    assert!(matches!(
+        blobs.open(&stored.hash).await,
+        Err(BlobError::NotFound)
+    ));
+    // A FIFO is refused without blocking.
+    std::fs::remove_file(&fan_out).unwrap();
+    std::fs::create_dir_all(&fan_out).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    assert!(matches!(
+        blobs.open_blocking(&stored.hash),
+        Err(BlobError::NotFound)
+    ));
+    // And a real blob still opens.
+    std::fs::remove_file(&path).unwrap();
+    std::fs::write(&path, &data).unwrap();
+    let (_, size) = blobs.open_blocking(&stored.hash).unwrap();
+    assert_eq!(size, data.len() as u64);
+}

@@ -50,6 +50,11 @@ audit_kinds! {
     InstanceSetUp => "instance_set_up",
     SettingsChanged => "settings_changed",
     InvitationWithdrawn => "invitation_withdrawn",
+    BackupDownloaded => "backup_downloaded",
+    SnapshotTaken => "snapshot_taken",
+    SnapshotDownloaded => "snapshot_downloaded",
+    Restored => "restored",
+    RestoreFailed => "restore_failed",
 }
 
 impl AuditKind {

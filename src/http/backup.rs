@@ -19,10 +19,12 @@ use tokio_stream::StreamExt;
 use tokio_util::bytes::Bytes;
 
 use super::ctx::page_ctx;
-use super::session::{RequestAuth, SignedInIdentity};
+use super::session::{RequestAuth, SignedInIdentity, client_addr};
 use crate::app::AppState;
+use crate::domain::audit::AuditKind;
 use crate::domain::caller::Identity;
 use crate::error::AppError;
+use crate::service::backup::operator::Requester;
 use crate::service::backup::{self as svc, RETRY_AFTER_SECS, RestoreError};
 use crate::views;
 
@@ -85,7 +87,15 @@ fn unauthorized() -> poem::Error {
     )
 }
 
-/// Who is asking, from a bearer token or a session; whether they may is the service's call.
+/// Who is asking and from where, from a bearer token or a session; whether they may is the
+/// service's call.
+async fn requester(req: &Request, state: &AppState) -> Result<Requester> {
+    Ok(Requester {
+        who: identity(req, state).await?,
+        addr: client_addr(req),
+    })
+}
+
 async fn identity(req: &Request, state: &AppState) -> Result<Identity> {
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
         let token = value
@@ -142,6 +152,8 @@ fn restore_error_response(e: &RestoreError) -> Response {
 struct ChannelWriter {
     tx: mpsc::Sender<io::Result<Bytes>>,
     buf: Vec<u8>,
+    /// Bytes handed to the response so far.
+    sent: u64,
 }
 
 const CHUNK: usize = 256 * 1024;
@@ -152,6 +164,7 @@ impl ChannelWriter {
             return Ok(());
         }
         let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
+        self.sent += chunk.len() as u64;
         self.tx
             .blocking_send(Ok(chunk))
             .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client went away"))
@@ -213,9 +226,9 @@ fn body_reader(body: Body) -> ChannelReader {
 /// `GET /api/v1/admin/backup`: a consistent archive of the running instance, streamed.
 #[handler]
 pub async fn download(req: &Request, state: Data<&AppState>) -> Result<Response> {
-    let who = identity(req, &state).await?;
+    let by = requester(req, &state).await?;
     let (snapshot, slot) =
-        match svc::operator::download(&who, &state.services, &state.backup, &state.config.data_dir)
+        match svc::operator::download(&by, &state.services, &state.backup, &state.config.data_dir)
             .await
         {
             Ok(found) => found,
@@ -232,18 +245,35 @@ pub async fn download(req: &Request, state: Data<&AppState>) -> Result<Response>
     let data_bytes = snapshot.data_bytes();
     let (tx, rx) = mpsc::channel(8);
     let errors = tx.clone();
+    let services = (*state).clone();
+    let archive = name.clone();
     tokio::task::spawn_blocking(move || {
         let _slot = slot;
         let out = ChannelWriter {
             tx,
             buf: Vec::with_capacity(CHUNK),
+            sent: 0,
         };
-        if let Err(e) = snapshot.write_to(out) {
-            tracing::error!(error = %e, "streaming a backup failed");
-            // An error item aborts the response, so the client sees a failed transfer
-            // rather than an archive that merely looks short.
-            let _ = errors.blocking_send(Err(io::Error::other(e.to_string())));
-        }
+        // write_to flushes `out` before it hands it back, so `sent` counts every byte.
+        let (detail, out) = match snapshot.write_to(out) {
+            Ok(out) => (format!("{} bytes", out.sent), Some(out)),
+            Err(e) => {
+                tracing::error!(error = %e, "streaming a backup failed");
+                // An error item aborts the response, so the client sees a failed transfer
+                // rather than an archive that merely looks short.
+                let _ = errors.blocking_send(Err(io::Error::other(e.to_string())));
+                (format!("failed: {e}"), None)
+            }
+        };
+        // The line is committed before the body ends (`out` holds the channel open), so
+        // whoever has the whole archive also finds it in the log.
+        by.record_blocking(
+            &services.services,
+            AuditKind::BackupDownloaded,
+            &archive,
+            detail,
+        );
+        drop(out);
     });
     let body = Body::from_bytes_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
     Ok(Response::builder()
@@ -260,11 +290,11 @@ pub async fn download(req: &Request, state: Data<&AppState>) -> Result<Response>
 /// `POST /api/v1/admin/restore`: the raw archive as the body.
 #[handler]
 pub async fn restore(req: &Request, body: Body, state: Data<&AppState>) -> Result<Response> {
-    let who = identity(req, &state).await?;
+    let by = requester(req, &state).await?;
     let reader = body_reader(body);
     // This request is itself in flight; the drain must not wait for it.
     let result = svc::operator::restore(
-        &who,
+        &by,
         &state.services,
         &state.backup,
         &state.config.data_dir,
@@ -330,31 +360,36 @@ pub async fn backups_page(
 /// `POST /admin/backups/snapshot`: a snapshot now, outside the schedule.
 #[handler]
 pub async fn take_snapshot(
+    req: &Request,
     who: SignedInIdentity,
     state: Data<&AppState>,
 ) -> Result<Response, AppError> {
-    svc::operator::snapshot_on_request(
-        &who.identity(),
-        &state.services,
-        &state.backup,
-        &state.config.data_dir,
-    )
-    .await?;
+    let by = Requester {
+        who: who.identity(),
+        addr: client_addr(req),
+    };
+    svc::operator::snapshot_on_request(&by, &state.services, &state.backup, &state.config.data_dir)
+        .await?;
     Ok(super::respond::see_other("/admin/backups?done=snapshot"))
 }
 
 /// `GET /admin/backups/{name}`: one snapshot file, as an attachment.
 #[handler]
 pub async fn download_snapshot(
+    req: &Request,
     who: SignedInIdentity,
     Path(name): Path<String>,
     state: Data<&AppState>,
 ) -> Result<Response, AppError> {
-    let path = svc::operator::snapshot_file(&who.identity(), &state.config.data_dir, &name)?;
+    let by = Requester {
+        who: who.identity(),
+        addr: client_addr(req),
+    };
+    let (path, size) =
+        svc::operator::snapshot_file(&by, &state.services, &state.config.data_dir, &name).await?;
     let file = tokio::fs::File::open(&path)
         .await
         .map_err(|_| AppError::NotFound)?;
-    let size = file.metadata().await.map_err(|_| AppError::NotFound)?.len();
     Ok(Response::builder()
         .content_type("application/zstd")
         .header(

@@ -89,6 +89,11 @@ stored_kinds!(
     InstanceSetUp,
     SettingsChanged,
     InvitationWithdrawn,
+    BackupDownloaded,
+    SnapshotTaken,
+    SnapshotDownloaded,
+    Restored,
+    RestoreFailed,
 );
 
 impl AuditKindV1 {

@@ -11,6 +11,7 @@ use poem::http::StatusCode;
 use supportbox::backup::{FailPoint, Hooks, snapshots};
 use supportbox::blobs::BlobStore;
 use supportbox::clock::{Clock, SystemClock};
+use supportbox::domain::audit::AuditKind;
 use supportbox::domain::ids::TenantId;
 use supportbox::search::{Scope, SearchIndex, SearchQuery};
 use supportbox::service::backup::{self as svc, RestorePhase};
@@ -46,6 +47,49 @@ fn dump(store: &Store) -> Dump {
             Ok(all)
         })
         .unwrap()
+}
+
+/// Without the audit log (and its sequence), which records refused restores.
+fn without_audit(d: Dump) -> Dump {
+    d.into_iter()
+        .filter(|(t, _)| !t.starts_with("audit_"))
+        .map(|(t, rows)| {
+            let rows = rows
+                .into_iter()
+                .filter(|(k, _)| !(t == "sequences" && k.starts_with(b"audit/")))
+                .collect();
+            (t, rows)
+        })
+        .collect()
+}
+
+/// One API call with `token`, so that its last use is recorded before a dump is taken.
+async fn use_token(app: &TestApp, token: &str) {
+    let resp = app
+        .client
+        .get("/api/v1/me")
+        .header("authorization", format!("Bearer {token}"))
+        .send()
+        .await;
+    assert_eq!(resp.0.status(), StatusCode::OK);
+}
+
+/// The instance's audit entries of `kind`, newest first.
+async fn audit_of(app: &TestApp, kind: AuditKind) -> Vec<supportbox::domain::audit::AuditEvent> {
+    let operator = supportbox::domain::caller::Identity {
+        account: app.fx().operator.id,
+        operator: true,
+        via: supportbox::domain::caller::AuthMethod::Session,
+    };
+    app.state
+        .services
+        .instance_audit(&operator, Some(kind), None)
+        .await
+        .unwrap()
+        .events
+        .into_iter()
+        .map(|(e, _)| e)
+        .collect()
 }
 
 /// Without the outbox, which a restore empties once the new index holds everything.
@@ -149,10 +193,14 @@ async fn full_app() -> (TestApp, String) {
 #[tokio::test]
 async fn a_round_trip_restores_every_record_and_blob_with_equal_search_results() {
     let (app, token) = full_app().await;
-    let bytes = download(&app, &token).await;
+    // The archive is the data as of its snapshot: after the token was used (which the clock,
+    // standing still, records the same way every time) and before the download's own audit
+    // line.
+    use_token(&app, &token).await;
     let source = without_outbox(dump(&app.state.store));
     let source_search = search_all(&app.state.store, &app.state.services.search);
     let source_blobs = app.state.services.blobs.list().unwrap();
+    let bytes = download(&app, &token).await;
 
     let fresh = tempfile::tempdir().unwrap();
     let target = fresh.path().join("data");
@@ -333,9 +381,10 @@ async fn wait_for_phase(app: &TestApp, done: impl Fn(&RestorePhase) -> bool) -> 
 #[tokio::test]
 async fn an_online_restore_pauses_requests_swaps_the_data_and_rebuilds_search() {
     let (app, token) = full_app().await;
-    let archive = download(&app, &token).await;
+    use_token(&app, &token).await;
     let before = without_outbox(dump(&app.state.store));
     let searched = search_all(&app.state.store, &app.state.services.search);
+    let archive = download(&app, &token).await;
     // Changes after the backup, which the restore takes back.
     demo(&app, 1, 10);
     assert_ne!(without_outbox(dump(&app.state.store)), before);
@@ -410,8 +459,19 @@ async fn a_damaged_upload_is_refused_naming_the_entry_and_changes_nothing() {
             detail.starts_with("archive refused at "),
             "{what}: {detail}"
         );
-        assert_eq!(dump(&app.state.store), before, "{what}");
+        assert_eq!(
+            without_audit(dump(&app.state.store)),
+            without_audit(before.clone()),
+            "{what}"
+        );
     }
+    let failed = audit_of(&app, AuditKind::RestoreFailed).await;
+    assert_eq!(failed.len(), 3, "every refused restore is in the audit log");
+    assert!(
+        failed
+            .iter()
+            .all(|e| e.detail.starts_with("failed: archive refused at "))
+    );
     let leftovers: Vec<String> = std::fs::read_dir(&app.state.config.data_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -797,4 +857,76 @@ mod durability {
             assert!(found, "search finds acknowledged ticket {number} ({word})");
         }
     }
+}
+
+#[tokio::test]
+async fn backup_operations_are_audited_with_who_where_size_and_result() {
+    let app = TestApp::seeded().await;
+    let fx = app.fx().clone();
+    let operator = fx.operator.id;
+    let token = app.token_for(&fx.operator.email).await;
+    let otto = app.sign_in(&fx.operator.email).await;
+
+    otto.post_form(&app, "/admin/backups/snapshot", &[])
+        .await
+        .assert_redirect("/admin/backups?done=snapshot");
+    let taken = audit_of(&app, AuditKind::SnapshotTaken).await;
+    let snapshot = snapshots::list(&app.state.config.data_dir)
+        .unwrap()
+        .remove(0);
+    assert_eq!(taken.len(), 1);
+    assert_eq!(taken[0].actor, Some(operator));
+    assert_eq!(taken[0].subject, snapshot.name);
+    assert_eq!(taken[0].detail, format!("{} bytes", snapshot.size));
+    assert!(!taken[0].client_addr.is_empty());
+
+    let resp = app
+        .client
+        .get(format!("/admin/backups/{}", snapshot.name))
+        .header("cookie", otto.cookie_header())
+        .send()
+        .await;
+    assert_eq!(body_bytes(resp).await.0, StatusCode::OK);
+    let fetched = audit_of(&app, AuditKind::SnapshotDownloaded).await;
+    assert_eq!(fetched.len(), 1);
+    assert_eq!(fetched[0].subject, snapshot.name);
+
+    let archive = download(&app, &token).await;
+    let downloaded = audit_of(&app, AuditKind::BackupDownloaded).await;
+    assert_eq!(downloaded.len(), 1);
+    assert_eq!(downloaded[0].actor, Some(operator));
+    assert!(downloaded[0].subject.starts_with("supportbox-"));
+    assert_eq!(
+        downloaded[0].detail,
+        format!("{} bytes", archive.len()),
+        "recorded once the whole archive is sent"
+    );
+
+    let resp = app
+        .client
+        .post("/api/v1/admin/restore")
+        .header("authorization", format!("Bearer {token}"))
+        .body(archive)
+        .send()
+        .await;
+    Page::from(resp).await.assert_ok();
+    // The line goes into the restored data, which says who put it in place.
+    let restored = audit_of(&app, AuditKind::Restored).await;
+    assert_eq!(restored.len(), 1);
+    assert_eq!(restored[0].actor, Some(operator));
+    assert!(
+        restored[0].detail.contains("tickets"),
+        "{}",
+        restored[0].detail
+    );
+    let page = otto.get(&app, "/admin/audit").await;
+    page.assert_contains("Backup restored");
+
+    // Refused callers leave no line: the operator check comes first.
+    let lines = audit_of(&app, AuditKind::SnapshotTaken).await.len();
+    let alma = app.sign_in(&fx.acme.admin.email).await;
+    alma.post_form(&app, "/admin/backups/snapshot", &[])
+        .await
+        .assert_not_found();
+    assert_eq!(audit_of(&app, AuditKind::SnapshotTaken).await.len(), lines);
 }

@@ -789,3 +789,39 @@ async fn api_uploads_never_attached_are_swept_after_their_validity() {
         .await;
     late.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn a_link_placed_in_the_blob_store_is_never_followed() {
+    let app = TestApp::seeded().await;
+    let carl = app.sign_in(&app.fx().acme.customers[0].email).await;
+    let data = text_file("linked", 2_000);
+    let n = report(
+        &app,
+        &carl,
+        "A file that gets replaced",
+        "See attachment.",
+        &[("notes.txt", &data)],
+    )
+    .await;
+    let url = format!("/t/acme/tickets/{n}/files/1/0");
+    carl.download(&app, &url).await.assert_ok();
+
+    // Someone with access to the disk swaps the blob for a link to another file.
+    use sha2::Digest;
+    let hash = hex::encode(sha2::Sha256::digest(&data));
+    let blob = app
+        .state
+        .config
+        .data_dir
+        .join("blobs")
+        .join(&hash[0..2])
+        .join(&hash[2..4])
+        .join(&hash);
+    let secret = app.state.config.data_dir.join("not-an-attachment.txt");
+    std::fs::write(&secret, b"secret contents").unwrap();
+    std::fs::remove_file(&blob).unwrap();
+    std::os::unix::fs::symlink(&secret, &blob).unwrap();
+    let file = carl.download(&app, &url).await;
+    assert_eq!(file.status, StatusCode::NOT_FOUND);
+    assert!(!String::from_utf8_lossy(&file.bytes).contains("secret contents"));
+}
