@@ -14,7 +14,7 @@ pub fn error_page(ctx: &PageCtx, status: u16) -> Markup {
         _ => ("error.generic_title", "error.generic_text"),
     };
     let title = ctx.t(title_key);
-    layout::page(
+    layout::page_without_version(
         ctx,
         title,
         html! {

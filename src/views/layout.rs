@@ -78,7 +78,24 @@ pub fn area_page(
     )
 }
 
+/// The version is for the people who run and support the instance: telling it to anonymous
+/// visitors (and on error pages) only helps someone looking for a known weakness.
+fn shows_version(ctx: &PageCtx) -> bool {
+    ctx.user
+        .as_ref()
+        .is_some_and(|u| u.operator || u.tenant.as_ref().is_some_and(|t| t.role.is_staff()))
+}
+
 pub fn page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
+    frame(ctx, title, body, shows_version(ctx))
+}
+
+/// [`page`] without the version in the footer, whoever is signed in: error pages.
+pub fn page_without_version(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
+    frame(ctx, title, body, false)
+}
+
+fn frame(ctx: &PageCtx, title: &str, body: Markup, version: bool) -> Markup {
     let app_name = ctx.t("app.name");
     let items = nav_items(ctx);
     let current = current_item(&ctx.current_path, &items);
@@ -123,7 +140,9 @@ pub fn page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
                 main #content tabindex="-1" { (body) }
                 footer.site-footer {
                     div.bar {
-                        span { (ctx.tf("footer.version", &[("version", ctx.version)])) }
+                        @if version {
+                            span { (ctx.tf("footer.version", &[("version", ctx.version)])) }
+                        }
                         @if ctx.ca_available {
                             a href="/ca.pem" { (ctx.t("footer.ca")) }
                         }
@@ -226,8 +245,31 @@ mod tests {
         assert!(html.contains("<footer"));
         assert!(html.contains("&lt;script&gt;x&lt;/script&gt;"));
         assert!(!html.contains("<script>x"));
-        assert!(html.contains("Supportbox 0.0.0-test"));
+        assert!(
+            !html.contains("0.0.0-test"),
+            "anonymous visitors are not told the version"
+        );
         assert!(html.contains("aria-current=\"page\""));
+    }
+
+    #[test]
+    fn staff_see_the_version_but_customers_and_error_pages_do_not() {
+        use crate::domain::role::Role;
+        use crate::views::test_support::user_ctx;
+        let version = "Supportbox 0.0.0-test";
+        let staff = user_ctx(Lang::En, Some(Role::Supporter));
+        assert!(page(&staff, "T", html! {}).into_string().contains(version));
+        assert!(
+            !page_without_version(&staff, "T", html! {})
+                .into_string()
+                .contains(version)
+        );
+        let customer = user_ctx(Lang::En, Some(Role::Customer));
+        assert!(
+            !page(&customer, "T", html! {})
+                .into_string()
+                .contains(version)
+        );
     }
 
     #[test]
