@@ -123,9 +123,17 @@ pub fn slug(field: &'static str, value: &str) -> Result<String, FieldError> {
     Ok(s.to_owned())
 }
 
-/// Passwords are never trimmed or truncated; length counts characters so that
-/// passphrases in any script qualify.
-pub fn password(field: &'static str, value: &str) -> Result<(), FieldError> {
+/// The least zxcvbn score a new password must reach: `Three` is "safely unguessable",
+/// about 10^10 guesses, which an online attacker never gets and a stolen argon2id hash makes
+/// slow enough offline.
+const MIN_PASSWORD_SCORE: zxcvbn::Score = zxcvbn::Score::Three;
+
+/// Passwords are never trimmed or truncated; length counts characters so that passphrases in
+/// any script qualify. Beyond the length, a password must resist guessing: it is refused when
+/// it is on the list below or when zxcvbn (common passwords, words, names, keyboard walks,
+/// dates, repeats, and the person's own name and email in `personal`) estimates it below
+/// [`MIN_PASSWORD_SCORE`].
+pub fn password(field: &'static str, value: &str, personal: &[&str]) -> Result<(), FieldError> {
     if value.chars().count() < MIN_PASSWORD_CHARS {
         return Err(FieldError::new(field, "password_short"));
     }
@@ -140,6 +148,23 @@ pub fn password(field: &'static str, value: &str) -> Result<(), FieldError> {
             .is_some_and(|first| lowered.chars().all(|c| c == first))
     {
         return Err(FieldError::new(field, "password_common"));
+    }
+    // zxcvbn matches each input as one word: "Alma Admin" and "alma.admin@acme.example"
+    // would not catch "almaadmin", their parts and their parts run together do.
+    let mut words: Vec<String> = Vec::new();
+    for input in personal {
+        let parts: Vec<String> = input
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|p| p.chars().count() >= 3)
+            .map(str::to_owned)
+            .collect();
+        words.push(parts.concat());
+        words.extend(parts);
+    }
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    if zxcvbn::zxcvbn(value, &words).score() < MIN_PASSWORD_SCORE {
+        return Err(FieldError::new(field, "password_weak"));
     }
     Ok(())
 }
@@ -301,22 +326,102 @@ mod tests {
 
     #[test]
     fn passwords_need_length_and_must_not_be_common() {
-        assert!(password("password", "correct horse battery").is_ok());
+        assert!(password("password", "correct horse battery", &[]).is_ok());
         assert_eq!(
-            password("password", "short").unwrap_err().message_key,
+            password("password", "short", &[]).unwrap_err().message_key,
             "password_short"
         );
         assert_eq!(
-            password("password", "Password123").unwrap_err().message_key,
-            "password_common"
-        );
-        assert_eq!(
-            password("password", "aaaaaaaaaaaa")
+            password("password", "Password123", &[])
                 .unwrap_err()
                 .message_key,
             "password_common"
         );
-        assert!(password("password", &"x".repeat(2000)).is_err());
+        assert_eq!(
+            password("password", "aaaaaaaaaaaa", &[])
+                .unwrap_err()
+                .message_key,
+            "password_common"
+        );
+        assert!(password("password", &"x".repeat(2000), &[]).is_err());
+    }
+
+    /// The most common passwords of ten or more characters in public breach corpora.
+    const BREACHED: &[&str] = &[
+        "1234567890",
+        "qwertyuiop",
+        "1q2w3e4r5t",
+        "q1w2e3r4t5",
+        "1234554321",
+        "qwerty123456",
+        "123456789a",
+        "1qaz2wsx3edc",
+        "password123",
+        "iloveyou12",
+        "abcd123456",
+        "0987654321",
+        "1111111111",
+        "zaq12wsxcde",
+        "qazwsxedcrfv",
+        "1234qwerasdf",
+        "qwe123qwe123",
+        "a123456789",
+        "123123123123",
+        "asdfghjkl1",
+        "football10",
+        "baseball11",
+        "michael123",
+        "jennifer12",
+        "superman12",
+        "1q2w3e4r5t6y",
+        "987654321a",
+        "asdasdasdasd",
+        "passw0rd123",
+        "1234567890q",
+        "abcdefghij",
+        "1234512345",
+        "1122334455",
+        "qwertyqwerty",
+        "princess12",
+        "sunshine12",
+        "trustno1234",
+        "dragon1234",
+        "monkey1234",
+        "letmein123",
+        "welcome123",
+        "charlie123",
+        "shadow1234",
+        "master1234",
+        "iloveyou123",
+    ];
+
+    #[test]
+    fn the_most_common_long_passwords_are_refused() {
+        let accepted: Vec<&str> = BREACHED
+            .iter()
+            .copied()
+            .filter(|p| password("password", p, &[]).is_ok())
+            .collect();
+        assert!(accepted.is_empty(), "accepted: {accepted:?}");
+    }
+
+    #[test]
+    fn passphrases_pass_and_the_persons_own_details_do_not() {
+        for good in [
+            "correct horse battery staple",
+            "Mein Fahrrad ist blau 77",
+            "t9#Lk2!vQw8z",
+            "Drucker im 2. OG klemmt",
+        ] {
+            assert!(password("password", good, &[]).is_ok(), "{good}");
+        }
+        let personal = ["alma.admin@acme.example", "Alma Admin"];
+        assert_eq!(
+            password("password", "almaadmin2026", &personal)
+                .unwrap_err()
+                .message_key,
+            "password_weak"
+        );
     }
 
     #[test]

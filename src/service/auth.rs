@@ -299,7 +299,12 @@ impl Services {
     ) -> ServiceResult<String> {
         self.check_account_rate(&signed_in.account.email, addr)?;
         let mut checks = Checks::default();
-        checks.check(validate::password("new_password", new));
+        let account = &signed_in.account;
+        checks.check(validate::password(
+            "new_password",
+            new,
+            &[&account.email, &account.name],
+        ));
         if new != confirm {
             checks.fail("password_confirm", "password_mismatch");
         }
@@ -392,7 +397,7 @@ impl Services {
             None
         } else {
             checks.check(validate::name("name", name, MAX_NAME_CHARS));
-            checks.check(validate::password("password", password));
+            checks.check(validate::password("password", password, &[&email, name]));
             if password != confirm {
                 checks.fail("password_confirm", "password_mismatch");
             }

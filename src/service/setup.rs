@@ -75,7 +75,11 @@ impl Services {
         let mut checks = Checks::default();
         let name = checks.check(validate::name("name", &input.name, MAX_NAME_CHARS));
         let email = checks.check(validate::email("email", &input.email));
-        checks.check(validate::password("password", &input.password));
+        checks.check(validate::password(
+            "password",
+            &input.password,
+            &[&input.email, &input.name, &input.tenant_name],
+        ));
         if input.password != input.password_confirm {
             checks.fail("password_confirm", "password_mismatch");
         }

@@ -230,7 +230,14 @@ impl Services {
         let name = checks.check(validate::name("name", name, MAX_NAME_CHARS));
         let email = checks.check(validate::email("email", email));
         let role = parse_role(&mut checks, role);
-        checks.check(validate::password("initial_password", initial_password));
+        checks.check(validate::password(
+            "initial_password",
+            initial_password,
+            &[
+                email.as_deref().unwrap_or_default(),
+                name.as_deref().unwrap_or_default(),
+            ],
+        ));
         checks.finish()?;
         let (Some(name), Some(email), Some(role)) = (name, email, role) else {
             return Err(ServiceError::Internal(

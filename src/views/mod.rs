@@ -210,6 +210,7 @@ mod catalog_tests {
             "invalid_slug",
             "password_short",
             "password_common",
+            "password_weak",
             "invalid_phone",
             "invalid_colour",
             "taken_email",

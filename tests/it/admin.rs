@@ -87,7 +87,7 @@ async fn an_invitation_link_brings_a_new_person_in_with_the_invited_role_once() 
     page.assert_contains("You have been invited to Acme with the email address nora@example.org.");
 
     // Bad input keeps the link alive and stores nothing.
-    let refusals: [(&str, &str, &str, &str, &str); 4] = [
+    let refusals: [(&str, &str, &str, &str, &str); 5] = [
         (
             "Nora \u{202E}weN",
             "nora's passphrase",
@@ -115,6 +115,13 @@ async fn an_invitation_link_brings_a_new_person_in_with_the_invited_role_once() 
             "qwertyuiop",
             "f-password",
             "too common",
+        ),
+        (
+            "Nora New",
+            "noranew2026!",
+            "noranew2026!",
+            "f-password",
+            "too easy to guess",
         ),
     ];
     for (name, password, confirm, field, message) in refusals {
@@ -321,6 +328,17 @@ async fn invite_and_create_forms_refuse_bad_input_next_to_the_field() {
             ],
             "f-create-initial_password",
             "too common",
+        ),
+        (
+            "create",
+            vec![
+                ("name", "Guessable"),
+                ("email", "g@example.org"),
+                ("role", "customer"),
+                ("initial_password", "1q2w3e4r5t6y7u"),
+            ],
+            "f-create-initial_password",
+            "too easy to guess",
         ),
         (
             "create",

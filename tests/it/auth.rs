@@ -196,6 +196,13 @@ async fn setup_form_refuses_bad_input_next_to_the_field_and_stores_nothing() {
             "at least 10 characters",
         ),
         ("password", "password123".into(), "f-password", "too common"),
+        // A keyboard walk on no list: the strength estimate refuses it.
+        (
+            "password",
+            "zaqxswcdevfr".into(),
+            "f-password",
+            "too easy to guess",
+        ),
     ];
     for (field, value, id, message) in &cases {
         let mut fields = setup_fields(&[(*field, value.as_str())]);
@@ -507,6 +514,14 @@ async fn password_change_needs_the_current_password_and_ends_every_old_session()
             "password123",
             "f-new_password",
             "too common",
+        ),
+        (
+            "guessable",
+            PASSWORD,
+            "asdfghjklqwe",
+            "asdfghjklqwe",
+            "f-new_password",
+            "too easy to guess",
         ),
         (
             "mismatch",
