@@ -94,6 +94,9 @@ impl AppState {
                 schedule_hours: config.backup_schedule_hours,
                 keep: config.backup_keep,
                 restore_upload_bytes: config.restore_upload_bytes,
+                restore_data: crate::backup::read::DataLimit {
+                    max_bytes: config.restore_data_bytes,
+                },
             },
         ));
         Ok(AppState(Arc::new(AppInner {

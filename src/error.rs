@@ -108,6 +108,9 @@ pub fn restore_status(e: &RestoreError) -> StatusCode {
         RestoreError::Service(ServiceError::NotFound) => StatusCode::NOT_FOUND,
         RestoreError::Busy => StatusCode::CONFLICT,
         RestoreError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        RestoreError::Backup(crate::backup::BackupError::TooLarge { .. }) => {
+            StatusCode::PAYLOAD_TOO_LARGE
+        }
         e if e.is_refusal() => StatusCode::UNPROCESSABLE_ENTITY,
         RestoreError::NeedsRestart(_) => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,

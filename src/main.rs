@@ -98,7 +98,7 @@ fn main() -> ExitCode {
             Command::Restore(r) => supportbox::tools::restore(&config, &r.file)
                 .await
                 .map_err(|e| e.to_string()),
-            Command::Verify(v) => supportbox::tools::verify(&v.path, v.quick)
+            Command::Verify(v) => supportbox::tools::verify(&config, &v.path, v.quick)
                 .await
                 .map_err(|e| e.to_string()),
             Command::Reindex(_) => supportbox::tools::reindex(&config)

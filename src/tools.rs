@@ -80,6 +80,9 @@ pub async fn backup(config: &Config, out: &std::path::Path) -> Result<(), ToolEr
 /// `supportbox restore FILE` (server stopped).
 pub async fn restore(config: &Config, file: &std::path::Path) -> Result<(), ToolError> {
     let (dir, file) = (config.data_dir.clone(), file.to_owned());
+    let limit = crate::backup::read::DataLimit {
+        max_bytes: config.restore_data_bytes,
+    };
     blocking(move || {
         let input = std::fs::File::open(&file).map_err(|e| {
             crate::service::backup::RestoreError::from(crate::backup::BackupError::Io {
@@ -92,6 +95,7 @@ pub async fn restore(config: &Config, file: &std::path::Path) -> Result<(), Tool
             std::io::BufReader::with_capacity(1 << 20, input),
             crate::backup::Hooks::default(),
             SystemClock.now(),
+            limit,
         )
         .map_err(|e| while_running(e, "a restore"))?;
         println!(
@@ -116,10 +120,13 @@ pub async fn restore(config: &Config, file: &std::path::Path) -> Result<(), Tool
 }
 
 /// `supportbox verify DATA_DIR|BACKUP_FILE`: prints what it checked and every problem.
-pub async fn verify(path: &std::path::Path, quick: bool) -> Result<(), ToolError> {
+pub async fn verify(config: &Config, path: &std::path::Path, quick: bool) -> Result<(), ToolError> {
     let path = path.to_owned();
+    let limit = crate::backup::read::DataLimit {
+        max_bytes: config.restore_data_bytes,
+    };
     blocking(move || {
-        let report = crate::service::backup::verify(&path, quick, &std::env::temp_dir())
+        let report = crate::service::backup::verify(&path, quick, &std::env::temp_dir(), limit)
             .map_err(|e| while_running(e, "verifying the data directory"))?;
         for note in &report.notes {
             println!("{note}");

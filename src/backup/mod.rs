@@ -7,8 +7,9 @@
 //!
 //! * [`write`]: produce an archive from an open [`Store`](crate::store::Store) while writers
 //!   keep going.
-//! * [`read`]: validate an archive entry by entry and stage it as a new database file and
-//!   blob store, refusing anything but exactly what [`write`] produces.
+//! * [`read`]: validate an archive entry by entry, refusing anything but exactly what
+//!   [`write`] produces, and bound what it may unpack to.
+//! * [`stage`]: load a validated archive as a new database file and blob store.
 //! * [`swap`]: put staged data in place with a roll-forward journal, so a crash at any point
 //!   leaves either the old or the new data complete.
 //!
@@ -17,6 +18,7 @@
 pub mod format;
 pub mod read;
 pub mod snapshots;
+pub mod stage;
 pub mod swap;
 pub mod write;
 
@@ -79,6 +81,10 @@ pub enum BackupError {
     /// The archive is not exactly what this format allows; `entry` names where.
     #[error("archive refused at {entry}: {detail}")]
     Invalid { entry: String, detail: String },
+    /// The archive would unpack to more than the limit or the free space allows; `entry` is
+    /// the first one past the bound.
+    #[error("archive refused at {entry}: {detail}")]
+    TooLarge { entry: String, detail: String },
     #[error(
         "attachment {hash} is damaged (its content no longer matches its name); \
          run `supportbox verify` on the data directory"

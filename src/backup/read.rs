@@ -11,30 +11,62 @@
 //! incomplete zstd stream (its checksum covers the whole archive).
 
 use std::collections::{HashMap, HashSet};
-use std::fs::DirBuilder;
 use std::io::{self, Read};
-use std::os::unix::fs::DirBuilderExt;
-use std::path::{Path, PathBuf};
 
+use super::BackupError;
 use super::format::{
     self, Entry, EntryKind, FORMAT_NAME, FORMAT_VERSION, HashingReader, MANIFEST,
     MAX_MANIFEST_BYTES, Manifest, RecordReader, StreamError,
 };
-use super::{BackupError, FailPoint, Hooks};
-use crate::blobs::BlobStore;
-use crate::datadir::DB_FILE;
+use crate::store::SCHEMA_VERSION;
 use crate::store::dump::catalogue::{self, CATALOGUE, Table};
-use crate::store::dump::{self, StagingDb, check};
-use crate::store::{SCHEMA_VERSION, Store};
 
-/// Rows buffered before they are written in one transaction.
-const ROWS_PER_TXN: usize = 50_000;
-const BYTES_PER_TXN: usize = 64 * 1024 * 1024;
 /// Zero padding tolerated after the tar end marker.
 const MAX_TRAILER: u64 = 1024 * 1024;
 
+/// How much an archive may unpack to. Its entries' declared sizes are added up as soon as
+/// the manifest is read, before anything is extracted; the walk refuses any entry larger
+/// than declared, so the sum bounds what is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataLimit {
+    pub max_bytes: u64,
+}
+
+impl DataLimit {
+    /// `backup.restore_data_mib`'s default: 64 GiB, far above a small team's data and far
+    /// below what a bomb declares.
+    pub const DEFAULT: DataLimit = DataLimit {
+        max_bytes: 64 * 1024 * 1024 * 1024,
+    };
+    /// For archives Supportbox wrote itself (checking its own snapshots).
+    pub const UNLIMITED: DataLimit = DataLimit {
+        max_bytes: u64::MAX,
+    };
+}
+
+/// Refuses a manifest whose entries add up to more than `max_bytes`, naming the first entry
+/// past the bound; `why` says which bound it is.
+pub(super) fn check_data_size(m: &Manifest, max_bytes: u64, why: &str) -> Result<(), BackupError> {
+    let mut total: u64 = 0;
+    for entry in &m.entries {
+        total = total.saturating_add(entry.bytes);
+        if total > max_bytes {
+            return Err(BackupError::TooLarge {
+                entry: entry.name.clone(),
+                detail: format!(
+                    "the archive unpacks to more than {max_bytes} bytes ({why}); \
+                     nothing was extracted"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// What the walk hands to whoever consumes an archive.
-trait Sink {
+pub(super) trait Sink {
+    /// The checked manifest, before any other entry is read.
+    fn manifest(&mut self, m: &Manifest) -> Result<(), BackupError>;
     fn row(
         &mut self,
         table: &'static str,
@@ -57,7 +89,7 @@ fn stream_error(entry: &str, e: StreamError) -> BackupError {
     }
 }
 
-fn read_error(entry: &str, e: io::Error) -> BackupError {
+pub(super) fn read_error(entry: &str, e: io::Error) -> BackupError {
     stream_error(entry, StreamError::Io(e))
 }
 
@@ -199,7 +231,7 @@ fn read_manifest<R: Read>(
 }
 
 /// Walks an archive, checking everything, feeding rows and blobs to `sink`.
-fn walk(input: impl Read, sink: &mut dyn Sink) -> Result<Manifest, BackupError> {
+pub(super) fn walk(input: impl Read, sink: &mut dyn Sink) -> Result<Manifest, BackupError> {
     let decoder = zstd::Decoder::new(input).map_err(|e| read_error(MANIFEST, e))?;
     let mut archive = tar::Archive::new(decoder);
     let manifest;
@@ -207,6 +239,7 @@ fn walk(input: impl Read, sink: &mut dyn Sink) -> Result<Manifest, BackupError> 
     {
         let mut entries = archive.entries().map_err(|e| read_error(MANIFEST, e))?;
         manifest = read_manifest(entries.next())?;
+        sink.manifest(&manifest)?;
         let declared: HashMap<&str, &Entry> = manifest
             .entries
             .iter()
@@ -350,9 +383,15 @@ fn read_table(
 }
 
 /// Only checks: row shapes and hashes, nothing written.
-struct CheckOnly;
+struct CheckOnly {
+    limit: DataLimit,
+}
 
 impl Sink for CheckOnly {
+    fn manifest(&mut self, m: &Manifest) -> Result<(), BackupError> {
+        check_data_size(m, self.limit.max_bytes, "the configured limit")
+    }
+
     fn row(
         &mut self,
         _: &'static str,
@@ -376,214 +415,6 @@ impl Sink for CheckOnly {
 
 /// Checks an archive without writing anything: structure, sizes, every SHA-256, and the
 /// shape of every row. Records are decoded only by [`stage`].
-pub fn verify_archive(input: impl Read) -> Result<Manifest, BackupError> {
-    walk(input, &mut CheckOnly)
-}
-
-/// Loads rows into a fresh database file and blobs into a fresh blob store.
-struct Stager {
-    db: StagingDb,
-    blobs: BlobStore,
-    pending: Vec<(Vec<u8>, Vec<u8>)>,
-    pending_bytes: usize,
-    tables_done: usize,
-    tables_total: usize,
-    hooks: Hooks,
-}
-
-impl Stager {
-    fn flush(&mut self, table: &'static str, def: Table) -> Result<(), BackupError> {
-        self.db.load(table, def, &self.pending)?;
-        self.pending.clear();
-        self.pending_bytes = 0;
-        Ok(())
-    }
-}
-
-impl Sink for Stager {
-    fn row(
-        &mut self,
-        table: &'static str,
-        def: Table,
-        key: Vec<u8>,
-        value: Vec<u8>,
-    ) -> Result<(), BackupError> {
-        self.pending_bytes += key.len() + value.len();
-        self.pending.push((key, value));
-        if self.pending.len() >= ROWS_PER_TXN || self.pending_bytes >= BYTES_PER_TXN {
-            self.flush(table, def)?;
-        }
-        Ok(())
-    }
-
-    fn table_done(&mut self, table: &'static str, def: Table) -> Result<(), BackupError> {
-        self.flush(table, def)?;
-        self.tables_done += 1;
-        if self.tables_done == self.tables_total {
-            self.hooks.check(FailPoint::AfterTables)?;
-        }
-        Ok(())
-    }
-
-    fn blob(&mut self, hash: [u8; 32], size: u64, data: &mut dyn Read) -> Result<(), BackupError> {
-        let name = format::blob_entry_name(&hash);
-        let stored = self
-            .blobs
-            .ingest_blocking(data, size)
-            .map_err(|e| match e {
-                crate::blobs::BlobError::Stream(e) => read_error(&name, e),
-                crate::blobs::BlobError::TooLarge { .. } => {
-                    BackupError::invalid(&name, "is larger than declared")
-                }
-                other => other.into(),
-            })?;
-        if stored.hash != hash {
-            return Err(BackupError::invalid(
-                name,
-                "its content does not match its name: the archive is damaged",
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// A validated archive in its own directory, ready to be swapped in. Dropping it removes
-/// the directory unless [`Staged::keep`] was called (the swap does that once its journal
-/// owns the directory).
-#[derive(Debug)]
-pub struct Staged {
-    pub dir: PathBuf,
-    pub manifest: Manifest,
-    /// Things worth telling the operator that do not make the archive unusable.
-    pub warnings: Vec<String>,
-    keep: bool,
-}
-
-impl Staged {
-    pub fn db_path(&self) -> PathBuf {
-        self.dir.join(DB_FILE)
-    }
-
-    pub fn keep(&mut self) {
-        self.keep = true;
-    }
-}
-
-impl Drop for Staged {
-    fn drop(&mut self) {
-        if !self.keep {
-            remove_dir(&self.dir);
-        }
-    }
-}
-
-fn remove_dir(dir: &Path) {
-    match std::fs::remove_dir_all(dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => {
-            tracing::warn!(path = %dir.display(), error = %e, "cannot remove a staging directory");
-        }
-    }
-}
-
-/// Validates `input` and stages it in `dir` (which must not exist yet): a complete database
-/// file with every record decoded and checked, and every attachment verified. On any
-/// failure `dir` is removed again and nothing else was touched.
-pub fn stage(input: impl Read, dir: &Path, hooks: Hooks) -> Result<Staged, BackupError> {
-    DirBuilder::new()
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| BackupError::io(dir, e))?;
-    let mut staged = Staged {
-        dir: dir.to_owned(),
-        manifest: Manifest {
-            format: String::new(),
-            format_version: 0,
-            app_version: String::new(),
-            created_at: String::new(),
-            schema_version: 0,
-            entries: Vec::new(),
-            counts: Default::default(),
-            missing_blobs: Vec::new(),
-        },
-        warnings: Vec::new(),
-        keep: false,
-    };
-    let db_path = staged.db_path();
-    let db = StagingDb::create(&db_path)?;
-    let mut stager = Stager {
-        db,
-        blobs: BlobStore::new(dir)?,
-        pending: Vec::new(),
-        pending_bytes: 0,
-        tables_done: 0,
-        tables_total: 0,
-        hooks,
-    };
-    // Known only once the manifest is read; until then AfterTables cannot fire.
-    stager.tables_total = CATALOGUE.len();
-    let manifest = walk(input, &mut stager)?;
-    if stager.tables_done != manifest.counts.len() {
-        return Err(BackupError::Check("not every table was restored".into()));
-    }
-    let Stager { db, blobs, .. } = stager;
-    db.finish()?;
-    hooks.check(FailPoint::AfterEntries)?;
-
-    let store = Store::open(&db_path)?;
-    let problems = check::check_records(&store)?;
-    let counts = store.read_blocking(catalogue::counts_in)?;
-    let mut problems = problems;
-    if manifest.schema_version == SCHEMA_VERSION {
-        for (table, n) in counts {
-            if manifest.counts.get(table) != Some(&n) {
-                problems.push(format!(
-                    "{table}: {n} rows restored, the manifest says {:?}",
-                    manifest.counts.get(table)
-                ));
-            }
-        }
-    }
-    let missing: HashSet<&str> = manifest.missing_blobs.iter().map(String::as_str).collect();
-    for hash in store.read_blocking(dump::referenced_blobs)? {
-        let hex = hex::encode(hash);
-        match blobs.open_blocking(&hash) {
-            Ok(_) => {}
-            Err(crate::blobs::BlobError::NotFound) if missing.contains(hex.as_str()) => {
-                staged.warnings.push(format!(
-                    "attachment {hex} was already missing when the backup was taken"
-                ));
-            }
-            Err(crate::blobs::BlobError::NotFound) => {
-                problems.push(format!(
-                    "attachment {hex} is referenced but not in the archive"
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    drop(store);
-    if !problems.is_empty() {
-        let shown: Vec<&str> = problems.iter().take(5).map(String::as_str).collect();
-        return Err(BackupError::Check(format!(
-            "{} problem(s): {}",
-            problems.len(),
-            shown.join("; ")
-        )));
-    }
-    hooks.check(FailPoint::AfterCheck)?;
-    staged.manifest = manifest;
-    Ok(staged)
-}
-
-/// Everything [`stage`] checks, in a temporary directory under `scratch` that is removed
-/// afterwards: the thorough check of an archive file.
-pub fn verify_archive_deep(input: impl Read, scratch: &Path) -> Result<Staged, BackupError> {
-    let dir = scratch.join(format!(
-        ".verify-{}-{:016x}",
-        std::process::id(),
-        rand::random::<u64>()
-    ));
-    stage(input, &dir, Hooks::default())
+pub fn verify_archive(input: impl Read, limit: DataLimit) -> Result<Manifest, BackupError> {
+    walk(input, &mut CheckOnly { limit })
 }

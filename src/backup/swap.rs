@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::read::Staged;
+use super::stage::Staged;
 use super::{BackupError, FailPoint, Hooks};
 use crate::datadir::{BLOBS_DIR, DB_FILE, INDEX_DIR};
 

@@ -5,7 +5,8 @@ use std::io::Read;
 use std::path::Path;
 
 use super::format::{MANIFEST, Manifest, RecordWriter, table_entry_name};
-use super::read::{stage, verify_archive};
+use super::read::{DataLimit, verify_archive};
+use super::stage::stage;
 use super::write::write_archive;
 use super::{BackupError, Hooks};
 use crate::blobs::BlobStore;
@@ -136,12 +137,15 @@ fn body(entries: &[(String, Vec<u8>)]) -> Vec<Raw> {
 fn refused(archive: &[u8]) -> (String, String, tempfile::TempDir) {
     let scratch = tempfile::tempdir().unwrap();
     let dir = scratch.path().join("staging");
-    let err = stage(archive, &dir, Hooks::default()).unwrap_err();
+    let err = stage(archive, &dir, Hooks::default(), DataLimit::DEFAULT).unwrap_err();
     assert!(
         !dir.exists(),
         "a refused archive leaves no staging directory behind"
     );
-    assert!(verify_archive(archive).is_err() || matches!(err, BackupError::Check(_)));
+    assert!(
+        verify_archive(archive, DataLimit::DEFAULT).is_err()
+            || matches!(err, BackupError::Check(_))
+    );
     match err {
         BackupError::Invalid { entry, detail } => (entry, detail, scratch),
         BackupError::Check(detail) => ("(records)".into(), detail, scratch),
@@ -157,7 +161,7 @@ fn staged_store(dir: &Path) -> Store {
 fn round_trip_restores_every_table_and_referenced_blob_exactly() {
     let f = filled();
     let bytes = archive_of(&f);
-    let manifest = verify_archive(bytes.as_slice()).unwrap();
+    let manifest = verify_archive(bytes.as_slice(), DataLimit::DEFAULT).unwrap();
     assert_eq!(manifest.format_version, 1);
     assert_eq!(manifest.counts.get("tickets"), Some(&50));
     let names: Vec<String> = unpack(&bytes).into_iter().map(|(n, _)| n).collect();
@@ -170,7 +174,7 @@ fn round_trip_restores_every_table_and_referenced_blob_exactly() {
 
     let target = tempfile::tempdir().unwrap();
     let dir = target.path().join("restore-staging-x");
-    let mut staged = stage(bytes.as_slice(), &dir, Hooks::default()).unwrap();
+    let mut staged = stage(bytes.as_slice(), &dir, Hooks::default(), DataLimit::DEFAULT).unwrap();
     assert!(staged.warnings.is_empty());
     staged.keep();
     let restored = staged_store(&dir);
@@ -225,7 +229,12 @@ fn flipped_bits_are_refused_unless_the_content_is_unchanged() {
             let mut bad = bytes.clone();
             bad[pos] ^= 1 << bit;
             let scratch = tempfile::tempdir().unwrap();
-            match stage(bad.as_slice(), &scratch.path().join("s"), Hooks::default()) {
+            match stage(
+                bad.as_slice(),
+                &scratch.path().join("s"),
+                Hooks::default(),
+                DataLimit::DEFAULT,
+            ) {
                 Err(BackupError::Invalid { entry, .. }) => {
                     assert!(!entry.is_empty());
                     refusals += 1;
@@ -554,7 +563,69 @@ fn a_schema_1_archive_restores_and_is_migrated() {
     }
     let scratch = tempfile::tempdir().unwrap();
     let dir = scratch.path().join("staging");
-    let mut staged = stage(repack(&manifest, rest).as_slice(), &dir, Hooks::default()).unwrap();
+    let mut staged = stage(
+        repack(&manifest, rest).as_slice(),
+        &dir,
+        Hooks::default(),
+        DataLimit::DEFAULT,
+    )
+    .unwrap();
     staged.keep();
     assert_eq!(dumps(&staged_store(&dir)), before);
+}
+
+/// A real archive with one more blob of `size` zero bytes, listed in its manifest: what a
+/// "restore bomb" looks like (it compresses to almost nothing).
+fn with_zero_blob(archive: &[u8], size: usize) -> (Vec<u8>, String) {
+    use sha2::Digest;
+    let entries = unpack(archive);
+    let mut manifest = manifest_of(&entries);
+    let zeros = vec![0u8; size];
+    let hash = hex::encode(sha2::Sha256::digest(&zeros));
+    let name = format!("blobs/{hash}");
+    manifest.entries.push(super::format::Entry {
+        name: name.clone(),
+        sha256: hash,
+        bytes: size as u64,
+        records: 1,
+    });
+    let mut rest = body(&entries);
+    rest.push(raw(&name, zeros));
+    (repack(&manifest, rest), name)
+}
+
+#[test]
+fn an_archive_that_unpacks_past_the_limit_is_refused_before_anything_is_extracted() {
+    let f = filled();
+    let (bomb, name) = with_zero_blob(&archive_of(&f), 3 * 1024 * 1024);
+    assert!(bomb.len() < 200 * 1024, "a bomb is small: {}", bomb.len());
+    let limit = DataLimit {
+        max_bytes: 2 * 1024 * 1024,
+    };
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().join("staging");
+    let err = stage(bomb.as_slice(), &dir, Hooks::default(), limit).unwrap_err();
+    match &err {
+        BackupError::TooLarge { entry, detail } => {
+            assert_eq!(entry, &name, "the first entry past the bound is named");
+            assert!(detail.contains("2097152 bytes"), "{detail}");
+        }
+        other => panic!("unexpected error: {other}"),
+    }
+    assert!(!dir.exists(), "nothing is left behind");
+    assert!(matches!(
+        verify_archive(bomb.as_slice(), limit),
+        Err(BackupError::TooLarge { .. })
+    ));
+    // Under the limit the same archive is read (and fails later only for the blob nothing
+    // references, which is not this test's concern).
+    assert!(!matches!(
+        stage(
+            bomb.as_slice(),
+            &scratch.path().join("s2"),
+            Hooks::default(),
+            DataLimit::DEFAULT
+        ),
+        Err(BackupError::TooLarge { .. })
+    ));
 }

@@ -40,6 +40,9 @@ pub struct Config {
     pub backup_keep: usize,
     /// Largest archive the restore endpoint accepts.
     pub restore_upload_bytes: u64,
+    /// The most an archive may unpack to (its entries added up), checked before a restore
+    /// or verify extracts anything.
+    pub restore_data_bytes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +70,7 @@ impl Default for Config {
             backup_schedule_hours: 24,
             backup_keep: 7,
             restore_upload_bytes: 16 * 1024 * 1024 * 1024,
+            restore_data_bytes: crate::backup::read::DataLimit::DEFAULT.max_bytes,
         }
     }
 }
@@ -106,6 +110,7 @@ struct RawBackup {
     schedule_hours: Option<u64>,
     keep: Option<u64>,
     restore_upload_mib: Option<u64>,
+    restore_data_mib: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -182,6 +187,7 @@ const KEYS: &[(&str, EnvValue)] = &[
     ("backup.schedule_hours", EnvValue::Whole("number")),
     ("backup.keep", EnvValue::Whole("number")),
     ("backup.restore_upload_mib", EnvValue::Whole("number")),
+    ("backup.restore_data_mib", EnvValue::Whole("number")),
 ];
 
 /// `tls.cert_file` is set by `SUPPORTBOX_TLS_CERT_FILE`.
@@ -323,6 +329,10 @@ impl Config {
         if let Some(mib) = raw.restore_upload_mib {
             within(&invalid, "backup.restore_upload_mib", mib, 1..=1_048_576)?;
             self.restore_upload_bytes = mib * 1024 * 1024;
+        }
+        if let Some(mib) = raw.restore_data_mib {
+            within(&invalid, "backup.restore_data_mib", mib, 1..=16_777_216)?;
+            self.restore_data_bytes = mib * 1024 * 1024;
         }
         Ok(())
     }

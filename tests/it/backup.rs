@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use poem::http::StatusCode;
+use supportbox::backup::read::DataLimit;
 use supportbox::backup::{FailPoint, Hooks, snapshots};
 use supportbox::blobs::BlobStore;
 use supportbox::clock::{Clock, SystemClock};
@@ -212,6 +213,7 @@ async fn a_round_trip_restores_every_record_and_blob_with_equal_search_results()
                 bytes.as_slice(),
                 Hooks::default(),
                 SystemClock.now(),
+                DataLimit::DEFAULT,
             )
         }
     })
@@ -315,7 +317,7 @@ async fn only_the_operator_may_back_up_or_restore() {
     let otto = app.sign_in(&fx.operator.email).await;
     let (status, bytes) = body_bytes(get(None, Some(otto.cookie_header())).await).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(supportbox::backup::read::verify_archive(bytes.as_slice()).is_ok());
+    assert!(supportbox::backup::read::verify_archive(bytes.as_slice(), DataLimit::DEFAULT).is_ok());
     let token = app.token_for(&fx.operator.email).await;
     let resp = get(Some(format!("Bearer {token}")), None).await;
     assert_eq!(resp.0.status(), StatusCode::OK);
@@ -543,7 +545,14 @@ fn an_abort_at_any_step_of_a_restore_leaves_the_old_or_the_new_data_complete() {
     let work = tempfile::tempdir().unwrap();
     let reference = |name: &str, archive: &[u8]| -> PathBuf {
         let dir = work.path().join(name);
-        svc::restore_offline(&dir, archive, Hooks::default(), SystemClock.now()).unwrap();
+        svc::restore_offline(
+            &dir,
+            archive,
+            Hooks::default(),
+            SystemClock.now(),
+            DataLimit::DEFAULT,
+        )
+        .unwrap();
         dir
     };
     let old_dir = reference("old", &archive_a);
@@ -574,6 +583,7 @@ fn an_abort_at_any_step_of_a_restore_leaves_the_old_or_the_new_data_complete() {
                 fail_at: Some(point),
             },
             SystemClock.now(),
+            DataLimit::DEFAULT,
         )
         .unwrap_err();
         assert!(err.to_string().contains("test hook"), "{point:?}: {err}");
@@ -929,4 +939,42 @@ async fn backup_operations_are_audited_with_who_where_size_and_result() {
         .await
         .assert_not_found();
     assert_eq!(audit_of(&app, AuditKind::SnapshotTaken).await.len(), lines);
+}
+
+#[tokio::test]
+async fn an_online_restore_bomb_is_refused_with_413_naming_the_entry() {
+    let app = TestApp::seeded_with_config(|c| c.restore_data_bytes = 4 * 1024 * 1024).await;
+    let token = app.token_for(&app.fx().operator.email).await;
+    let archive = download(&app, &token).await;
+    let (bomb, entry) = crate::hardening::with_zero_blob(&archive, 8 * 1024 * 1024);
+    let before = without_audit(dump(&app.state.store));
+    let resp = app
+        .client
+        .post("/api/v1/admin/restore")
+        .header("authorization", format!("Bearer {token}"))
+        .body(bomb)
+        .send()
+        .await;
+    let page = Page::from(resp).await;
+    page.assert_status(StatusCode::PAYLOAD_TOO_LARGE);
+    let detail = serde_json::from_str::<serde_json::Value>(&page.body).unwrap()["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        detail.starts_with(&format!("archive refused at {entry}")),
+        "{detail}"
+    );
+    assert_eq!(without_audit(dump(&app.state.store)), before);
+    let leftovers = std::fs::read_dir(&app.state.config.data_dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("restore-")
+        })
+        .count();
+    assert_eq!(leftovers, 0);
 }

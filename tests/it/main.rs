@@ -9,6 +9,7 @@ mod auth;
 mod backup;
 mod browser;
 mod escaping;
+mod hardening;
 mod shell;
 mod smoke;
 mod support;

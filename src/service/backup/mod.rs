@@ -84,7 +84,9 @@ impl RestoreError {
     pub fn is_refusal(&self) -> bool {
         matches!(
             self,
-            RestoreError::Backup(BackupError::Invalid { .. } | BackupError::Check(_))
+            RestoreError::Backup(
+                BackupError::Invalid { .. } | BackupError::TooLarge { .. } | BackupError::Check(_)
+            )
         )
     }
 }
@@ -98,6 +100,8 @@ pub struct BackupSettings {
     pub keep: usize,
     /// Largest archive accepted by the restore endpoint.
     pub restore_upload_bytes: u64,
+    /// The most an archive may unpack to.
+    pub restore_data: crate::backup::read::DataLimit,
 }
 
 /// Shared by every request: maintenance flag, requests in flight, the job lock.
@@ -222,6 +226,7 @@ mod tests {
             schedule_hours: 24,
             keep: 7,
             restore_upload_bytes: 1,
+            restore_data: crate::backup::read::DataLimit::DEFAULT,
         });
         let a = state.enter();
         assert!(a.is_some());

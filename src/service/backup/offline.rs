@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 
 use super::indexer;
-use crate::backup::read::{self, Staged};
+use crate::backup::read;
+use crate::backup::stage::{self, Staged};
 use crate::backup::write::{self};
 use crate::backup::{BackupError, FailPoint, Hooks, Manifest, snapshots, swap};
 use crate::blobs::BlobStore;
@@ -101,11 +102,12 @@ pub fn restore_offline(
     archive: impl std::io::Read,
     hooks: Hooks,
     now: Timestamp,
+    limit: read::DataLimit,
 ) -> Result<RestoreReport, RestoreError> {
     let dir = DataDir::open(data_dir)?;
     recover_at_start(dir.root())?;
     let staging = swap::staging_dir(dir.root(), now)?;
-    let mut staged = read::stage(archive, &staging, hooks)?;
+    let mut staged = stage::stage(archive, &staging, hooks, limit)?;
     let indexed = index_staged(&staged)?;
     hooks.check(FailPoint::AfterIndex)?;
     let previous = swap::install(dir.root(), &mut staged, now, hooks)?;
@@ -140,7 +142,12 @@ pub struct VerifyReport {
 
 /// `supportbox verify DATA_DIR|BACKUP_FILE`. An archive is staged into a scratch directory
 /// under `scratch` and every record decoded, unless `quick` (structure and hashes only).
-pub fn verify(path: &Path, quick: bool, scratch: &Path) -> Result<VerifyReport, RestoreError> {
+pub fn verify(
+    path: &Path,
+    quick: bool,
+    scratch: &Path,
+    limit: read::DataLimit,
+) -> Result<VerifyReport, RestoreError> {
     let mut report = VerifyReport::default();
     if path.is_dir() {
         verify_data_dir(path, &mut report)?;
@@ -149,9 +156,10 @@ pub fn verify(path: &Path, quick: bool, scratch: &Path) -> Result<VerifyReport, 
     let file = std::fs::File::open(path).map_err(|e| BackupError::io(path, e))?;
     let input = std::io::BufReader::with_capacity(1 << 20, file);
     let result = if quick {
-        read::verify_archive(input).map(|m| (m, Vec::new()))
+        read::verify_archive(input, limit).map(|m| (m, Vec::new()))
     } else {
-        read::verify_archive_deep(input, scratch).map(|s| (s.manifest.clone(), s.warnings.clone()))
+        stage::verify_archive_deep(input, scratch, limit)
+            .map(|s| (s.manifest.clone(), s.warnings.clone()))
     };
     match result {
         Ok((m, warnings)) => {

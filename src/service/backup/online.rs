@@ -9,7 +9,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard};
 
-use crate::backup::read::{self, Staged};
+use crate::backup::stage::{self, Staged};
 use crate::backup::write::{self, Snapshot};
 use crate::backup::{BackupError, Hooks, snapshots, swap};
 use crate::blobs::BlobStore;
@@ -205,12 +205,14 @@ where
     };
     let dir = data_dir.to_owned();
     let now = services.now();
+    let data_limit = state.settings.restore_data;
     let staged = tokio::task::spawn_blocking(move || {
         let staging = swap::staging_dir(&dir, now)?;
-        read::stage(
+        stage::stage(
             std::io::BufReader::with_capacity(1 << 20, input),
             &staging,
             hooks,
+            data_limit,
         )
     })
     .await
