@@ -52,6 +52,8 @@ pub struct AppInner {
     pub index_rebuild: std::sync::Mutex<Option<String>>,
     /// Backup jobs and the maintenance state of an online restore.
     pub backup: Arc<crate::service::backup::BackupState>,
+    /// The base of every absolute link (`Config::public_url`), fixed at start.
+    pub public_url: String,
     ready: AtomicBool,
 }
 
@@ -99,8 +101,10 @@ impl AppState {
                 },
             },
         ));
+        let public_url = config.public_url(crate::tls::host_name().as_deref());
         Ok(AppState(Arc::new(AppInner {
             backup,
+            public_url,
             config,
             store,
             clock,

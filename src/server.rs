@@ -154,7 +154,8 @@ pub async fn serve(config: Config, clock: SharedClock) -> Result<(), ServeError>
         tracing::info!(%addr, "redirecting plain HTTP to HTTPS");
         let target = RedirectTarget {
             https_port: https_addr.port(),
-            fallback_host: config.canonical_host().to_owned(),
+            public_url: state.public_url.clone(),
+            known_hosts: config.known_hosts(crate::tls::host_name().as_deref()),
         };
         let acceptor = TcpAcceptor::from_tokio(listener)?;
         Server::new_with_acceptor(acceptor.boxed())
@@ -166,7 +167,7 @@ pub async fn serve(config: Config, clock: SharedClock) -> Result<(), ServeError>
             .await
     };
     state.set_ready(true);
-    announce_setup_link(&state, &config, https_addr.port()).await;
+    announce_setup_link(&state).await;
     let flusher = tokio::spawn(flush_presence(state.clone(), stop_rx.clone()));
     let sweeper = tokio::spawn(sweep_abandoned_uploads(state.clone(), stop_rx.clone()));
     let rebuild_reason = state
@@ -190,7 +191,7 @@ pub async fn serve(config: Config, clock: SharedClock) -> Result<(), ServeError>
         rebuild_reason,
     ));
     tracing::info!(
-        url = %format!("https://{}:{}/", config.canonical_host(), https_addr.port()),
+        url = %format!("{}/", state.public_url),
         version = crate::app::VERSION,
         "Supportbox is serving"
     );
@@ -211,10 +212,10 @@ pub async fn serve(config: Config, clock: SharedClock) -> Result<(), ServeError>
 }
 
 /// While no operator exists, logs the one-time setup address (a new one each start).
-async fn announce_setup_link(state: &AppState, config: &Config, port: u16) {
+async fn announce_setup_link(state: &AppState) {
     match state.services.issue_setup_token().await {
         Ok(Some(token)) => tracing::warn!(
-            url = %format!("https://{}:{port}/setup/{token}", config.canonical_host()),
+            url = %format!("{}/setup/{token}", state.public_url),
             "Supportbox is not set up yet: open this one-time address within 24 hours to create the operator and the first tenant"
         ),
         Ok(None) => {}

@@ -20,6 +20,9 @@ pub struct Config {
     /// Extra DNS names or IP addresses the generated certificate must cover, and the name
     /// the HTTP listener redirects to.
     pub public_names: Vec<String>,
+    /// Where people reach Supportbox (`https://host[:port]`): every absolute link and the
+    /// HTTP redirect use it, never the request's `Host`. `None`: see [`Config::public_url`].
+    pub public_url: Option<String>,
     pub tls_cert_file: Option<PathBuf>,
     pub tls_key_file: Option<PathBuf>,
     /// How often configured certificate files are checked for changes.
@@ -58,6 +61,7 @@ impl Default for Config {
             https_addr: SocketAddr::from(([0, 0, 0, 0], 8443)),
             http_addr: Some(SocketAddr::from(([0, 0, 0, 0], 8080))),
             public_names: Vec::new(),
+            public_url: None,
             tls_cert_file: None,
             tls_key_file: None,
             tls_reload_interval: Duration::from_secs(10),
@@ -98,6 +102,7 @@ struct RawConfig {
     https_addr: Option<String>,
     http_addr: Option<String>,
     public_names: Option<Vec<String>>,
+    public_url: Option<String>,
     tls: Option<RawTls>,
     log: Option<RawLog>,
     limits: Option<RawLimits>,
@@ -163,6 +168,7 @@ const KEYS: &[(&str, EnvValue)] = &[
     ("https_addr", EnvValue::Text),
     ("http_addr", EnvValue::Text),
     ("public_names", EnvValue::List),
+    ("public_url", EnvValue::Text),
     ("tls.cert_file", EnvValue::Text),
     ("tls.key_file", EnvValue::Text),
     (
@@ -242,6 +248,9 @@ impl Config {
                 checked.push(parse_public_name(&name).map_err(|d| invalid("public_names", d))?);
             }
             self.public_names = checked;
+        }
+        if let Some(url) = raw.public_url {
+            self.public_url = Some(parse_public_url(&url).map_err(|d| invalid("public_url", d))?);
         }
         if let Some(tls) = raw.tls {
             if let Some(p) = tls.cert_file {
@@ -388,12 +397,53 @@ impl Config {
         Ok(())
     }
 
-    /// The host name the HTTP listener redirects to when the request names none.
-    pub fn canonical_host(&self) -> &str {
-        self.public_names
+    /// The base of every absolute link (without a trailing slash): `public_url` when set,
+    /// else the first public name (or the machine's `host_name`, or localhost) on the HTTPS
+    /// port.
+    pub fn public_url(&self, host_name: Option<&str>) -> String {
+        if let Some(url) = &self.public_url {
+            return url.clone();
+        }
+        let host = self
+            .public_names
             .first()
             .map(String::as_str)
-            .unwrap_or("localhost")
+            .or(host_name)
+            .unwrap_or("localhost");
+        let host = if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]")
+        } else {
+            host.to_owned()
+        };
+        match self.https_addr.port() {
+            443 => format!("https://{host}"),
+            port => format!("https://{host}:{port}"),
+        }
+    }
+
+    /// The host names a request may name and keep on the redirect to HTTPS: the public
+    /// names, the public URL's host, the machine's name and the loopback names (the names the
+    /// generated certificate covers). Lower case, IPv6 in brackets.
+    pub fn known_hosts(&self, host_name: Option<&str>) -> Vec<String> {
+        let mut hosts: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into()];
+        hosts.extend(host_name.map(str::to_owned));
+        for name in &self.public_names {
+            hosts.push(if name.contains(':') && !name.starts_with('[') {
+                format!("[{name}]")
+            } else {
+                name.clone()
+            });
+        }
+        let url = self.public_url(host_name);
+        if let Some(host) = url
+            .strip_prefix("https://")
+            .and_then(|authority| url_host(authority))
+        {
+            hosts.push(host.to_owned());
+        }
+        hosts.sort();
+        hosts.dedup();
+        hosts
     }
 }
 
@@ -506,68 +556,12 @@ fn raw_from_env(env: &BTreeMap<String, String>) -> Result<RawConfig, ConfigError
         })
 }
 
-/// `n` when it lies in `range`, otherwise the error naming `key` and the range.
-fn within<T: PartialOrd + std::fmt::Display>(
-    invalid: &dyn Fn(&str, String) -> ConfigError,
-    key: &str,
-    n: T,
-    range: std::ops::RangeInclusive<T>,
-) -> Result<T, ConfigError> {
-    if range.contains(&n) {
-        Ok(n)
-    } else {
-        let detail = format!("{n} is outside {}..={}", range.start(), range.end());
-        Err(invalid(key, detail))
-    }
-}
+mod values;
 
-fn parse_path(value: &str) -> Result<PathBuf, String> {
-    if value.trim().is_empty() {
-        return Err("must not be empty".to_owned());
-    }
-    if value.contains('\0') {
-        return Err("must not contain NUL".to_owned());
-    }
-    Ok(PathBuf::from(value))
-}
-
-fn parse_addr(value: &str) -> Result<SocketAddr, String> {
-    value
-        .trim()
-        .parse::<SocketAddr>()
-        .map_err(|_| format!("`{value}` is not an address like 0.0.0.0:8443 or [::]:8443"))
-}
-
-fn parse_optional_addr(value: &str) -> Result<Option<SocketAddr>, String> {
-    match value.trim() {
-        "" | "off" | "none" => Ok(None),
-        other => parse_addr(other).map(Some),
-    }
-}
-
-/// A name for certificates and redirects: an IP address, or a DNS name of letters, digits,
-/// hyphens and dots (a leading `*.` allowed for wildcards).
-fn parse_public_name(value: &str) -> Result<String, String> {
-    let name = value.trim();
-    if name.parse::<std::net::IpAddr>().is_ok() {
-        return Ok(name.to_owned());
-    }
-    let host = name.strip_prefix("*.").unwrap_or(name);
-    let valid = !host.is_empty()
-        && host.len() <= 253
-        && host.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        });
-    if valid {
-        Ok(name.to_ascii_lowercase())
-    } else {
-        Err(format!("`{value}` is neither an IP address nor a DNS name"))
-    }
-}
+use values::{
+    parse_addr, parse_optional_addr, parse_path, parse_public_name, parse_public_url, url_host,
+    within,
+};
 
 #[cfg(test)]
 mod tests;

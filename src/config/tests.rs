@@ -119,7 +119,7 @@ fn public_names_from_env_are_split_and_lowercased() {
     let vars = env(&[("SUPPORTBOX_PUBLIC_NAMES", "Help.Example.org, 192.0.2.7")]);
     let config = Config::load(None, &vars, &FlagOverrides::default()).unwrap();
     assert_eq!(config.public_names, vec!["help.example.org", "192.0.2.7"]);
-    assert_eq!(config.canonical_host(), "help.example.org");
+    assert_eq!(config.public_url(None), "https://help.example.org:8443");
 }
 
 #[test]
@@ -171,4 +171,47 @@ fn example_config_in_packaging_is_valid_and_complete() {
             "packaging/supportbox.toml lacks {key}"
         );
     }
+}
+
+#[test]
+fn the_public_url_is_checked_and_otherwise_derived() {
+    let config = Config::load(
+        None,
+        &env(&[("SUPPORTBOX_PUBLIC_URL", "HTTPS://Help.Example.org/")]),
+        &FlagOverrides::default(),
+    )
+    .unwrap();
+    assert_eq!(config.public_url(Some("box")), "https://help.example.org");
+    assert!(
+        config
+            .known_hosts(Some("box"))
+            .contains(&"help.example.org".to_owned())
+    );
+    for bad in [
+        "http://help.example.org",
+        "https://help.example.org/desk",
+        "https://user@help.example.org",
+        "https://help.example.org:0",
+        "https://*.example.org",
+        "https://",
+    ] {
+        let err = Config::load(
+            None,
+            &env(&[("SUPPORTBOX_PUBLIC_URL", bad)]),
+            &FlagOverrides::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("`public_url`"), "{bad}: {err}");
+    }
+    let mut derived = Config::default();
+    assert_eq!(derived.public_url(Some("box")), "https://box:8443");
+    assert_eq!(derived.public_url(None), "https://localhost:8443");
+    derived.https_addr = "0.0.0.0:443".parse().unwrap();
+    derived.public_names = vec!["2001:db8::1".into()];
+    assert_eq!(derived.public_url(None), "https://[2001:db8::1]");
+    assert!(
+        derived
+            .known_hosts(None)
+            .contains(&"[2001:db8::1]".to_owned())
+    );
 }

@@ -1,4 +1,6 @@
-//! The plain-HTTP listener: every request is sent to the same path over HTTPS.
+//! The plain-HTTP listener: every request is sent to the same path over HTTPS, on the host
+//! it named when that is one of the instance's own names, else to the public URL; a forged
+//! `Host` never ends up in a `Location` (docs/security.md, "Links").
 
 use poem::http::{Method, StatusCode, header};
 use poem::{Endpoint, EndpointExt, Request, Response, handler};
@@ -8,8 +10,10 @@ use super::middleware::security_headers::SecurityHeaders;
 #[derive(Clone)]
 pub struct RedirectTarget {
     pub https_port: u16,
-    /// Used when the request names no usable host.
-    pub fallback_host: String,
+    /// Where requests naming no known host go (`Config::public_url`).
+    pub public_url: String,
+    /// The names a request may keep (`Config::known_hosts`).
+    pub known_hosts: Vec<String>,
 }
 
 pub fn routes(target: RedirectTarget) -> impl Endpoint<Output = Response> {
@@ -18,16 +22,17 @@ pub fn routes(target: RedirectTarget) -> impl Endpoint<Output = Response> {
 
 #[handler]
 fn redirect(req: &Request, target: poem::web::Data<&RedirectTarget>) -> Response {
-    let host = req
+    let named = req
         .headers()
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .and_then(host_without_port)
-        .unwrap_or(&target.fallback_host);
-    let authority = if target.https_port == 443 {
-        host.to_owned()
-    } else {
-        format!("{host}:{}", target.https_port)
+        .map(str::to_ascii_lowercase)
+        .filter(|host| target.known_hosts.contains(host));
+    let base = match named {
+        Some(host) if target.https_port == 443 => format!("https://{host}"),
+        Some(host) => format!("https://{host}:{}", target.https_port),
+        None => target.public_url.clone(),
     };
     let path = req
         .uri()
@@ -42,7 +47,7 @@ fn redirect(req: &Request, target: poem::web::Data<&RedirectTarget>) -> Response
     };
     Response::builder()
         .status(status)
-        .header(header::LOCATION, format!("https://{authority}{path}"))
+        .header(header::LOCATION, format!("{base}{path}"))
         .finish()
 }
 
@@ -65,7 +70,7 @@ fn host_without_port(value: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::host_without_port;
+    use super::*;
 
     #[test]
     fn hosts_are_parsed_conservatively() {
@@ -74,5 +79,52 @@ mod tests {
         assert_eq!(host_without_port("evil.org/x"), None);
         assert_eq!(host_without_port("a@b"), None);
         assert_eq!(host_without_port(""), None);
+    }
+
+    #[tokio::test]
+    async fn only_known_hosts_survive_the_redirect() {
+        let app = routes(RedirectTarget {
+            https_port: 8443,
+            public_url: "https://help.example.org".into(),
+            known_hosts: vec!["help.example.org".into(), "localhost".into()],
+        });
+        let client = poem::test::TestClient::new(app);
+        let location = |resp: &poem::test::TestResponse| {
+            resp.0
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let kept = client
+            .get("/t/acme/?x=1")
+            .header(header::HOST, "LOCALHOST:8080")
+            .send()
+            .await;
+        assert_eq!(location(&kept), "https://localhost:8443/t/acme/?x=1");
+        for forged in [
+            vec![(header::HOST.as_str(), "evil.example")],
+            vec![(header::HOST.as_str(), "evil.example:8080")],
+            vec![
+                (header::HOST.as_str(), "evil.example"),
+                ("x-forwarded-host", "help.example.org"),
+            ],
+            vec![
+                ("forwarded", "host=evil.example"),
+                ("x-forwarded-host", "evil.example"),
+            ],
+        ] {
+            let mut req = client.get("/login");
+            for (name, value) in &forged {
+                req = req.header(*name, *value);
+            }
+            let resp = req.send().await;
+            assert_eq!(
+                location(&resp),
+                "https://help.example.org/login",
+                "{forged:?}"
+            );
+        }
     }
 }

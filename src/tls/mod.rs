@@ -30,6 +30,11 @@ use crate::clock::SharedClock;
 
 pub use healthcheck::healthcheck;
 
+/// The machine's host name when it can be a DNS name (it is in the generated certificate).
+pub fn host_name() -> Option<String> {
+    issue::host_name()
+}
+
 use files::{FileKind, FileStamp, TlsPaths};
 use issue::{Ca, Leaf, Name};
 

@@ -1510,3 +1510,37 @@ async fn pending_invitations_are_listed_and_only_the_tenant_admin_withdraws_them
         .await
         .assert_contains("Invitation withdrawn");
 }
+
+#[tokio::test]
+async fn invitation_links_come_from_the_public_url_never_from_the_request() {
+    let app = TestApp::seeded_with_config(|c| {
+        c.public_url = Some("https://help.example.org".to_owned());
+    })
+    .await;
+    let alma = app.sign_in(&app.fx().acme.admin.email).await;
+    for (i, forged) in [
+        vec![("host", "evil.example")],
+        vec![("x-forwarded-host", "evil.example")],
+        vec![("forwarded", "host=evil.example;proto=https")],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let email = format!("forged{i}@acme.example");
+        let page = alma
+            .post_form_with(
+                &app,
+                "/t/acme/settings/users/invite",
+                &[("email", &email), ("role", "customer")],
+                &forged,
+            )
+            .await;
+        page.assert_ok();
+        let link = page.once_value("invite-link").unwrap();
+        assert!(
+            link.starts_with("https://help.example.org/invite/"),
+            "{forged:?}: {link}"
+        );
+        assert!(!page.body.contains("evil.example"), "{forged:?}");
+    }
+}

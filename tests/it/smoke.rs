@@ -31,6 +31,30 @@ fn free_port() -> u16 {
 }
 
 /// Starts the binary and returns once it logs that it is serving (an event, not a sleep).
+/// The `Location` the plain-HTTP listener answers to `GET /x?y=1` with `headers`, sent as
+/// raw bytes so nothing rewrites them.
+fn raw_location(http_port: u16, headers: &str) -> String {
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", http_port)).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        conn,
+        "GET /x?y=1 HTTP/1.1\r\n{headers}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    answer
+        .lines()
+        .find_map(|l| {
+            l.split_once(':')
+                .filter(|(k, _)| k.eq_ignore_ascii_case("location"))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| panic!("no Location in {answer}"))
+}
+
 fn start(data_dir: &Path, https_port: u16, http_port: u16) -> Running {
     let mut child = Command::new(env!("CARGO_BIN_EXE_supportbox"))
         .args(["serve", "--data-dir"])
@@ -118,6 +142,22 @@ async fn binary_serves_https_redirects_http_and_keeps_its_certificate() {
         resp.url().as_str(),
         format!("https://127.0.0.1:{}/healthz", server.https_port)
     );
+
+    // A forged Host (or forwarding header) never reaches the Location: unknown names go to
+    // the public URL, on the HTTPS port.
+    for forged in [
+        "Host: evil.example\r\n",
+        "Host: evil.example:8080\r\nX-Forwarded-Host: evil.example\r\n",
+        "Host: localhost\r\nForwarded: host=evil.example\r\nX-Forwarded-Host: evil.example\r\n",
+    ] {
+        let location = raw_location(server.http_port, forged);
+        assert!(!location.contains("evil"), "{forged:?}: {location}");
+        assert!(
+            location.starts_with("https://")
+                && location.ends_with(&format!(":{}/x?y=1", server.https_port)),
+            "{forged:?}: {location}"
+        );
+    }
 
     // `supportbox healthcheck` agrees.
     let status = Command::new(env!("CARGO_BIN_EXE_supportbox"))

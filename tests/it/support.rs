@@ -429,6 +429,27 @@ impl Browser {
             .await
     }
 
+    /// [`Browser::post_form`] with extra request headers (forged `Host` and the like).
+    pub async fn post_form_with(
+        &self,
+        app: &TestApp,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Page {
+        let mut all: Vec<(&str, &str)> = vec![("csrf", self.csrf.as_str())];
+        all.extend_from_slice(fields);
+        let mut builder = app
+            .client
+            .post(path)
+            .content_type("application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(&all).unwrap());
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        Page::from(self.request(builder).send().await).await
+    }
+
     /// Posts an already encoded form body as it is (no CSRF field added).
     pub async fn post_body(&self, app: &TestApp, path: &str, body: String) -> Page {
         let builder = app

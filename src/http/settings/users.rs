@@ -126,7 +126,7 @@ pub async fn invite(
         .await
     {
         Ok(secret) => {
-            let link = format!("{}/invite/{secret}", origin(req));
+            let link = format!("{}/invite/{secret}", state.public_url);
             render_users(
                 &tc,
                 &ctx,
@@ -154,28 +154,6 @@ pub async fn invite(
             .await
         }
     }
-}
-
-/// The scheme and host the person used, for links they will copy.
-fn origin(req: &Request) -> String {
-    // HTTP/2 carries the host in the :authority pseudo-header (the URI), not in Host.
-    let authority = req
-        .original_uri()
-        .authority()
-        .map(|a| a.as_str().to_owned());
-    let header = req
-        .headers()
-        .get(poem::http::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let host = authority
-        .or(header)
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or_else(|| "localhost".to_owned());
-    format!("https://{host}")
 }
 
 #[handler]
