@@ -410,7 +410,10 @@ impl Browser {
         &self,
         builder: poem::test::TestRequestBuilder<'a, BoxEndpoint<'static, Response>>,
     ) -> poem::test::TestRequestBuilder<'a, BoxEndpoint<'static, Response>> {
-        let builder = builder.header("cookie", self.cookie_header());
+        // What a browser says of a request its own page sends (the multipart CSRF check).
+        let builder = builder
+            .header("cookie", self.cookie_header())
+            .header("sec-fetch-site", "same-origin");
         match &self.peer {
             Some(peer) => builder.header(PEER_HEADER, peer.as_str()),
             None => builder,
@@ -904,13 +907,6 @@ impl MultipartBody {
     }
 }
 
-/// `path` with the CSRF token in the query string, as multipart forms send it.
-#[allow(dead_code)]
-pub fn with_csrf(path: &str, csrf: &str) -> String {
-    let sep = if path.contains('?') { '&' } else { '?' };
-    format!("{path}{sep}csrf={csrf}")
-}
-
 #[allow(dead_code)]
 impl Browser {
     /// Fetches a page with extra request headers (e.g. `Accept-Language`).
@@ -925,13 +921,8 @@ impl Browser {
     /// Posts a multipart form, with the CSRF token in the query string.
     pub async fn post_multipart(&self, app: &TestApp, path: &str, body: MultipartBody) -> Page {
         let content_type = body.content_type();
-        self.post_raw(
-            app,
-            &with_csrf(path, &self.csrf),
-            &content_type,
-            poem::Body::from(body.finish()),
-        )
-        .await
+        self.post_raw(app, path, &content_type, poem::Body::from(body.finish()))
+            .await
     }
 
     /// Posts any body (a stream, say) as it is: nothing is added, not even the CSRF token,

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use futures_util::StreamExt;
 use poem::http::StatusCode;
 
-use crate::support::{Browser, MultipartBody, PNG, Page, TestApp, png, with_csrf};
+use crate::support::{Browser, MultipartBody, PNG, Page, TestApp, png};
 use crate::tickets::{Act, act, badges, number_in, report, report_in};
 
 const PER_FILE: u64 = 1024;
@@ -95,8 +95,7 @@ fn assert_stopped_early(taken: &AtomicUsize, what: &str) {
 
 async fn post_stream(app: &TestApp, who: &Browser, path: &str, body: poem::Body) -> Page {
     let content_type = MultipartBody::new().content_type();
-    who.post_raw(app, &with_csrf(path, &who.csrf), &content_type, body)
-        .await
+    who.post_raw(app, path, &content_type, body).await
 }
 
 #[tokio::test]
@@ -215,8 +214,9 @@ async fn a_body_over_the_request_limit_without_content_length_is_refused() {
     let form = five("b");
     let resp = app
         .client
-        .post(with_csrf("/t/acme/tickets/new", &carl.csrf))
+        .post("/t/acme/tickets/new")
         .header("cookie", carl.cookie_header())
+        .header("sec-fetch-site", "same-origin")
         .header("content-length", "10")
         .content_type(form.content_type())
         .body(streamed(form.finish()))
@@ -824,4 +824,71 @@ async fn a_link_placed_in_the_blob_store_is_never_followed() {
     let file = carl.download(&app, &url).await;
     assert_eq!(file.status, StatusCode::NOT_FOUND);
     assert!(!String::from_utf8_lossy(&file.bytes).contains("secret contents"));
+}
+
+#[tokio::test]
+async fn an_upload_from_another_site_is_refused_and_no_token_travels_in_a_url() {
+    let app = TestApp::seeded().await;
+    let carl = app.sign_in(&app.fx().acme.customers[0].email).await;
+    let page = carl.get(&app, "/t/acme/tickets/new").await;
+    page.assert_ok();
+    page.assert_lacks("?csrf=");
+    let blobs = app.blob_files();
+    let form = || {
+        MultipartBody::new()
+            .text("subject", "Forged")
+            .text("body", "From another site.")
+            .file("files", "a.txt", "text/plain", b"forged")
+    };
+    for (case, headers) in [
+        ("cross-site fetch", vec![("sec-fetch-site", "cross-site")]),
+        ("same-site subdomain", vec![("sec-fetch-site", "same-site")]),
+        ("foreign origin", vec![("origin", "https://evil.example")]),
+        ("no proof at all", vec![]),
+        (
+            "token in the URL, cross-site",
+            vec![("sec-fetch-site", "cross-site")],
+        ),
+    ] {
+        let body = form();
+        let path = if case.starts_with("token") {
+            format!("/t/acme/tickets/new?csrf={}", carl.csrf)
+        } else {
+            "/t/acme/tickets/new".to_owned()
+        };
+        let mut req = app
+            .client
+            .post(&path)
+            .header("cookie", carl.cookie_header())
+            .content_type(body.content_type());
+        for (name, value) in &headers {
+            req = req.header(*name, *value);
+        }
+        let page = Page::from(req.body(body.finish()).send().await).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{case}");
+    }
+    assert_eq!(app.blob_files(), blobs, "nothing was stored");
+    // The same form from this origin goes through, by either proof.
+    for headers in [
+        vec![("sec-fetch-site", "same-origin")],
+        vec![("origin", "https://localhost")],
+    ] {
+        let body = form();
+        let mut req = app
+            .client
+            .post("/t/acme/tickets/new")
+            .header("cookie", carl.cookie_header())
+            .header("host", "localhost")
+            .content_type(body.content_type());
+        for (name, value) in &headers {
+            req = req.header(*name, *value);
+        }
+        let page = Page::from(req.body(body.finish()).send().await).await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "{headers:?}: {}",
+            page.body
+        );
+    }
 }

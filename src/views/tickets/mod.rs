@@ -78,12 +78,6 @@ pub(crate) fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
     }
 }
 
-/// The action of a multipart form: the CSRF token rides in the query string because the
-/// middleware does not parse multipart bodies.
-pub(crate) fn upload_action(ctx: &PageCtx, path: &str) -> String {
-    with_query(path, &[("csrf", &ctx.csrf_token)])
-}
-
 /// A file size as people read it ("820 KB", "3,4 MB" in German).
 pub(crate) fn file_size(ctx: &PageCtx, bytes: u64) -> String {
     const KB: u64 = 1024;
@@ -460,10 +454,6 @@ mod tests {
             "/x?q=a%26b%3Dc+%3Cd%3E"
         );
         let c = user_ctx(Lang::De, Some(Role::Customer));
-        assert_eq!(
-            upload_action(&c, "/t/acme/tickets/new"),
-            "/t/acme/tickets/new?csrf=test-token"
-        );
         assert_eq!(file_size(&c, 512), "512 B");
         assert_eq!(file_size(&c, 3 * 1024 * 1024 + 400 * 1024), "3,4 MB");
         assert_eq!(file_size(&ctx(Lang::En), 25 * 1024 * 1024), "25 MB");

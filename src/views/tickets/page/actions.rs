@@ -3,7 +3,7 @@
 use maud::{Markup, html};
 
 use super::super::data::TicketDrafts;
-use super::super::{error_text, files_field, labelled_select, upload_action};
+use super::super::{error_text, files_field, labelled_select};
 use crate::domain::ids::PriorityId;
 use crate::domain::read::TicketDetail;
 use crate::domain::role::Role;
@@ -152,7 +152,7 @@ pub(super) fn actions<'e>(
                     @if staff && t.status == Status::Open {
                         p.hint { (ctx.t("ticket.reply_asks")) }
                     }
-                    form method="post" enctype="multipart/form-data" action=(upload_action(ctx, &format!("{url}/reply"))) data-attach {
+                    form method="post" enctype="multipart/form-data" action={ (url) "/reply" } data-attach {
                         (csrf_field(ctx))
                         (textarea_with(ctx, e, "body", &drafts.reply.body, 6,
                             FieldOpts { form: "reply", required: true, hint_key: Some("tickets.body_hint") }))
@@ -166,7 +166,7 @@ pub(super) fn actions<'e>(
                 section.card.note-form #note aria-labelledby="note-title" {
                     h3 #note-title { span.badge.internal-label { (ctx.t("ticket.internal_note")) } " " (ctx.t("ticket.note_title")) }
                     p.hint { (ctx.t("ticket.note_hint")) }
-                    form method="post" enctype="multipart/form-data" action=(upload_action(ctx, &format!("{url}/note"))) data-attach {
+                    form method="post" enctype="multipart/form-data" action={ (url) "/note" } data-attach {
                         (csrf_field(ctx))
                         (textarea_with(ctx, e, "body", &drafts.note.body, 4,
                             FieldOpts { form: "note", required: true, hint_key: None }))
