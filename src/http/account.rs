@@ -1,11 +1,10 @@
 //! One's own account: profile and personal API tokens.
 
-use poem::http::StatusCode;
 use poem::web::{Data, Form, Path, Query};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 
-use super::respond::{form_errors, see_other, with_done};
+use super::respond::{form_errors, form_status, see_other, with_done};
 use super::session::{SignedInUser, client_addr};
 use crate::app::AppState;
 use crate::domain::ids::TokenId;
@@ -63,7 +62,7 @@ pub async fn update_profile(
             let errors = form_errors(e)?;
             Ok(
                 views::account::profile(&ctx, &user.0.signed_in.account, &form, &errors, None)
-                    .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                    .with_status(form_status(&errors))
                     .into_response(),
             )
         }
@@ -121,7 +120,7 @@ pub async fn create_token(
             let errors = form_errors(e)?;
             Ok(
                 views::account::tokens(&ctx, now, &tokens, None, &form, &errors, None)
-                    .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                    .with_status(form_status(&errors))
                     .into_response(),
             )
         }

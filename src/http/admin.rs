@@ -1,6 +1,5 @@
 //! The operator area `/admin/`: tenants, instance settings, the instance audit log.
 
-use poem::http::StatusCode;
 use poem::web::{Data, Form, Path, Query};
 use poem::{IntoResponse, Request, Response, handler};
 
@@ -133,7 +132,7 @@ pub async fn update_tenant(
             let summary = state.services.tenant_summary(&who, TenantId(id)).await?;
             Ok(
                 views::admin::tenant_detail(&ctx, &row(summary), &form, &errors, None)
-                    .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                    .with_status(form_status(&errors))
                     .into_response(),
             )
         }
@@ -219,7 +218,7 @@ pub async fn update_settings(
         Err(e) => {
             let errors = form_errors(e)?;
             Ok(views::admin::settings(&ctx, &form, &errors, None)
-                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .with_status(form_status(&errors))
                 .into_response())
         }
     }

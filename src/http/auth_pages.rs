@@ -5,7 +5,7 @@ use poem::web::{Data, Form, Path, Query};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 
-use super::respond::{form_errors, see_other, see_other_with_cookie};
+use super::respond::{form_errors, form_status, see_other, see_other_with_cookie};
 use super::safe_next;
 use super::session::{
     RequestAuth, SignedInUser, clear_session_cookie, client_addr, session_cookie,
@@ -180,7 +180,7 @@ pub async fn setup(
         Err(e) => {
             let errors = form_errors(e)?;
             Ok(views::auth::setup(&ctx, &form, &errors)
-                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .with_status(form_status(&errors))
                 .into_response())
         }
     }
@@ -255,7 +255,7 @@ pub async fn accept_invitation(
                     &form,
                     &errors,
                 )
-                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .with_status(form_status(&errors))
                 .into_response(),
             )
         }
@@ -311,7 +311,7 @@ pub async fn change_password(
                 &errors,
                 user.0.signed_in.account.must_change_password,
             )
-            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .with_status(form_status(&errors))
             .into_response())
         }
     }

@@ -315,8 +315,8 @@ impl TicketApi {
                 crate::blobs::BlobError::TooLarge { .. } => {
                     api_error(ServiceError::invalid("file", "file_too_large"))
                 }
-                other if other.is_storage_full() => AppError::StorageFull.into(),
-                other => AppError::Internal(other.to_string()).into(),
+                // error.rs: a full disk is 507, anything else a 500.
+                other => AppError::from(ServiceError::Blob(other)).into(),
             })?;
         let attachment = Attachment {
             hash: stored.hash,

@@ -119,12 +119,18 @@ fn needs_check(req: &Request) -> bool {
     if safe {
         return false;
     }
+    if !req.uri().path().starts_with("/api/") {
+        return true;
+    }
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("Bearer "));
-    !(bearer && req.uri().path().starts_with("/api/"))
+    // An API call with neither a token nor a session carries nothing a forger could ride
+    // on: it goes on to authentication, which answers 401 rather than this check's 403.
+    let session = cookie_value(req, crate::http::session::SESSION_COOKIE).is_some();
+    !bearer && session
 }
 
 async fn submitted_token(req: &mut Request) -> Result<Option<String>> {

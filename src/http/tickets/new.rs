@@ -1,6 +1,5 @@
 //! Opening a ticket: a customer reports a problem, or a supporter files one for a caller.
 
-use poem::http::StatusCode;
 use poem::web::{Data, Query};
 use poem::{IntoResponse, Response, handler};
 
@@ -53,7 +52,7 @@ pub async fn create(
     };
     if let Some(errors) = refused {
         return Ok(views::tickets::new_ticket(&ctx, &v, &topics, &errors, None)
-            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .with_status(form_status(&errors))
             .into_response());
     }
     if !upload.field("preview").is_empty() {
@@ -89,7 +88,7 @@ pub async fn create(
                 .await;
             let errors = errors_of(e)?;
             Ok(views::tickets::new_ticket(&ctx, &v, &topics, &errors, None)
-                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .with_status(form_status(&errors))
                 .into_response())
         }
     }
