@@ -788,3 +788,87 @@ async fn api_downloads_never_serve_html_or_svg_inline() {
         assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
     }
 }
+
+/// Every `null` in `value` is allowed by `schema` (a schema of the OpenAPI document, refs
+/// followed): the document must not promise a plain string where the server sends null.
+fn nulls_are_declared(
+    doc: &Value,
+    schema: &Value,
+    value: &Value,
+    at: &str,
+    wrong: &mut Vec<String>,
+) {
+    let schema = match schema["$ref"].as_str() {
+        Some(r) => &doc["components"]["schemas"][r.rsplit('/').next().unwrap_or_default()],
+        None => schema,
+    };
+    let schema = schema["allOf"].get(0).map_or(schema, |first| {
+        if first["$ref"].is_string() {
+            &doc["components"]["schemas"]
+                [first["$ref"].as_str().unwrap().rsplit('/').next().unwrap()]
+        } else {
+            schema
+        }
+    });
+    match value {
+        Value::Object(fields) => {
+            for (name, v) in fields {
+                let property = &schema["properties"][name.as_str()];
+                if v.is_null() && property["nullable"] != Value::Bool(true) {
+                    wrong.push(format!("{at}.{name}"));
+                }
+                nulls_are_declared(doc, property, v, &format!("{at}.{name}"), wrong);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                nulls_are_declared(doc, &schema["items"], v, &format!("{at}[{i}]"), wrong);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_null_the_api_sends_is_declared_nullable_in_its_document() {
+    let desk = Desk::new().await;
+    let app = &desk.app;
+    let carl = app.api_for(&app.fx().acme.customers[0].email).await;
+    let doc = ok_json(&carl.get(app, "/api/v1/openapi.json").await);
+    // A new ticket: no assignee, priority, topic or solution yet, and a list with no next page.
+    let created = ok_json(
+        &carl
+            .post_json(
+                app,
+                &format!("{T}/tickets"),
+                &json!({"subject": "Nothing set yet", "body": "Fresh."}),
+            )
+            .await,
+    );
+    let n = created["ticket"]["number"].as_u64().unwrap();
+    let detail = ok_json(&carl.get(app, &format!("{T}/tickets/{n}")).await);
+    let list = ok_json(&carl.get(app, &format!("{T}/tickets")).await);
+    let schema_of = |path: &str, method: &str| {
+        doc["paths"][path][method]["responses"]["200"]["content"]["application/json; charset=utf-8"]
+            ["schema"]
+            .clone()
+    };
+    let mut wrong = Vec::new();
+    for (what, schema, value) in [
+        ("create", schema_of("/t/{slug}/tickets", "post"), &created),
+        (
+            "detail",
+            schema_of("/t/{slug}/tickets/{number}", "get"),
+            &detail,
+        ),
+        ("list", schema_of("/t/{slug}/tickets", "get"), &list),
+    ] {
+        assert!(schema.is_object(), "{what} has a documented 200 schema");
+        nulls_are_declared(&doc, &schema, value, what, &mut wrong);
+    }
+    assert!(
+        detail["ticket"]["assignee_id"].is_null(),
+        "the case under test"
+    );
+    assert!(wrong.is_empty(), "sent as null but not nullable: {wrong:?}");
+}

@@ -35,10 +35,15 @@ pub struct TicketOut {
     pub status: String,
     pub customer_id: u64,
     pub customer_name: String,
+    #[oai(nullable)]
     pub assignee_id: Option<u64>,
+    #[oai(nullable)]
     pub assignee_name: Option<String>,
+    #[oai(nullable)]
     pub priority_id: Option<u64>,
+    #[oai(nullable)]
     pub priority_name: Option<String>,
+    #[oai(nullable)]
     pub topic_id: Option<u64>,
     pub created_at: String,
     pub updated_at: String,
@@ -49,6 +54,7 @@ pub struct TicketOut {
 pub struct TicketDetailOut {
     pub ticket: TicketOut,
     pub body: String,
+    #[oai(nullable)]
     pub solution: Option<String>,
     pub messages: Vec<MessageOut>,
 }
@@ -57,6 +63,7 @@ pub struct TicketDetailOut {
 pub struct TicketListOut {
     pub tickets: Vec<TicketOut>,
     /// Pass as `after` for the next page.
+    #[oai(nullable)]
     pub next: Option<String>,
     pub truncated: bool,
 }
@@ -185,6 +192,7 @@ pub struct HitOut {
     pub subject: String,
     pub status: String,
     /// Set when the match is in a message of the thread.
+    #[oai(nullable)]
     pub message_seq: Option<u32>,
     pub snippet: String,
 }
