@@ -189,7 +189,20 @@ fn prepare_with(db: &Database, init: &InitInfo, ladder: &[Migration]) -> Result<
 }
 
 /// The version stored in the file: 0 for a file without any table (never initialised).
-fn stored_version(db: &Database) -> Result<u32, StoreError> {
+/// Refuses a file written by a newer Supportbox, reading only.
+pub fn refuse_newer(db: &impl ReadableDatabase) -> Result<(), StoreError> {
+    let newest = MIGRATIONS.last().map_or(0, |m| m.to);
+    let found = stored_version(db)?;
+    if found > newest {
+        return Err(StoreError::NewerSchema {
+            found,
+            supported: newest,
+        });
+    }
+    Ok(())
+}
+
+fn stored_version(db: &impl ReadableDatabase) -> Result<u32, StoreError> {
     let txn = db.begin_read()?;
     let names: Vec<String> = txn.list_tables()?.map(|t| t.name().to_owned()).collect();
     if names.is_empty() {

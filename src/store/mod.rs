@@ -249,6 +249,7 @@ impl Store {
 }
 
 fn open_file(db_path: &Path, clock: &dyn Clock) -> Result<(OpenFile, u32), StoreError> {
+    refuse_newer_without_writing(db_path)?;
     let db = open_existing(db_path)?;
     let init = init_info(clock);
     let schema_version =
@@ -328,6 +329,22 @@ fn sync_dir(path: &Path) -> Result<(), StoreError> {
 const CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Opens an existing file without ever initialising or truncating it.
+/// A refused start must leave the file byte for byte as it was, but opening it writable
+/// already writes (redb marks the file in use), so the schema version is first read through
+/// a read-only handle. A file that cannot be opened read-only (one that needs recovery
+/// after a crash, or a damaged one) is left to the writable open, which repairs or refuses
+/// it as before.
+fn refuse_newer_without_writing(path: &Path) -> Result<(), StoreError> {
+    let opened = catch_unwind(AssertUnwindSafe(|| redb::ReadOnlyDatabase::open(path)));
+    match opened {
+        Ok(Ok(db)) => match migrate::refuse_newer(&db) {
+            Err(e @ StoreError::NewerSchema { .. }) => Err(e),
+            _ => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
 fn open_existing(path: &Path) -> Result<Database, StoreError> {
     // redb documents that opening a file corrupted outside redb may panic instead of
     // returning an error; either way the answer is the same.

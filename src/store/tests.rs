@@ -130,10 +130,15 @@ fn newer_schema_is_refused_with_a_clear_message() {
         .write_blocking(|txn| migrate::write_schema_version(txn, 7))
         .unwrap();
     drop(store);
+    let before = std::fs::read(&path).unwrap();
     let err = Store::open(&path).unwrap_err();
     assert!(
         matches!(err, StoreError::NewerSchema { found: 7, .. }),
         "{err}"
+    );
+    assert!(
+        std::fs::read(&path).unwrap() == before,
+        "a refused start leaves the file byte for byte as it was"
     );
     assert_eq!(
         err.to_string(),
