@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod i18n;
+pub mod listener;
 pub mod logging;
 pub mod search;
 pub mod server;

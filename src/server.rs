@@ -7,8 +7,6 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use poem::Server;
-use poem::listener::{AcceptorExt, TcpAcceptor};
 use tokio::net::{TcpListener, TcpSocket};
 
 use crate::app::{AppState, StartError, TlsInfo, routes};
@@ -16,6 +14,7 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::datadir::{DataDir, DataDirError};
 use crate::http::redirect::{self, RedirectTarget};
+use crate::listener::{Listener, PerAddress, TlsConfigs};
 use crate::store::{Store, StoreError};
 use crate::tls::{TlsError, TlsSettings, TlsState};
 
@@ -38,49 +37,6 @@ pub enum ServeError {
     Restore(#[from] crate::backup::BackupError),
     #[error("server stopped with an error: {0}")]
     Io(#[from] std::io::Error),
-}
-
-/// Holds back the first accept by one turn of the scheduler. poem's rustls acceptor waits on
-/// the certificate stream and on the socket at once, picking at random when both are ready,
-/// and drops a connection that arrives before it has a certificate. A client that connects
-/// the moment the server is up (a health check, a restart) then lost its first connection
-/// half the time. The stream's first certificate is ready at once, so one pending poll of
-/// the socket side lets the certificate win that first race; later accepts pass straight on.
-struct TlsFirst<A> {
-    inner: A,
-    waited: bool,
-}
-
-impl<A> TlsFirst<A> {
-    fn new(inner: A) -> Self {
-        TlsFirst {
-            inner,
-            waited: false,
-        }
-    }
-}
-
-impl<A: poem::listener::Acceptor> poem::listener::Acceptor for TlsFirst<A> {
-    type Io = A::Io;
-
-    fn local_addr(&self) -> Vec<poem::web::LocalAddr> {
-        self.inner.local_addr()
-    }
-
-    async fn accept(
-        &mut self,
-    ) -> std::io::Result<(
-        Self::Io,
-        poem::web::LocalAddr,
-        poem::web::RemoteAddr,
-        poem::http::uri::Scheme,
-    )> {
-        if !self.waited {
-            tokio::task::yield_now().await;
-            self.waited = true;
-        }
-        self.inner.accept().await
-    }
 }
 
 /// Binds with SO_REUSEADDR so a restart does not trip over the previous run's sockets in
@@ -136,15 +92,20 @@ pub async fn serve(config: Config, clock: SharedClock) -> Result<(), ServeError>
     let state = AppState::new(config.clone(), store.clone(), clock, tls_info)?;
 
     let https_addr = https_listener.local_addr()?;
-    let https_acceptor = TlsFirst::new(TcpAcceptor::from_tokio(https_listener)?)
-        .rustls(Box::pin(tls.watch(config.tls_reload_interval)));
+    let per_address = PerAddress::new(config.connections.per_address);
+    let https_listener = Listener {
+        tcp: https_listener,
+        tls: Some(TlsConfigs::follow(tls.watch(config.tls_reload_interval)?).await?),
+        limits: config.connections,
+        per_address: per_address.clone(),
+    };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(forward_shutdown_signals(stop_tx));
 
-    let https = Server::new_with_acceptor(https_acceptor).run_with_graceful_shutdown(
+    let https = https_listener.serve(
         routes(state.clone()),
         stopped(stop_rx.clone()),
-        Some(Duration::from_secs(10)),
+        Duration::from_secs(10),
     );
     let http = async {
         let Some(listener) = http_listener else {
@@ -157,12 +118,17 @@ pub async fn serve(config: Config, clock: SharedClock) -> Result<(), ServeError>
             public_url: state.public_url.clone(),
             known_hosts: config.known_hosts(crate::tls::host_name().as_deref()),
         };
-        let acceptor = TcpAcceptor::from_tokio(listener)?;
-        Server::new_with_acceptor(acceptor.boxed())
-            .run_with_graceful_shutdown(
+        let listener = Listener {
+            tcp: listener,
+            tls: None,
+            limits: config.connections,
+            per_address,
+        };
+        listener
+            .serve(
                 redirect::routes(target),
                 stopped(stop_rx.clone()),
-                Some(Duration::from_secs(2)),
+                Duration::from_secs(2),
             )
             .await
     };

@@ -10,6 +10,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+mod connections;
+
+pub use connections::ConnectionLimits;
+
 /// Everything Supportbox can be told, after validation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -46,6 +50,7 @@ pub struct Config {
     /// The most an archive may unpack to (its entries added up), checked before a restore
     /// or verify extracts anything.
     pub restore_data_bytes: u64,
+    pub connections: ConnectionLimits,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +80,7 @@ impl Default for Config {
             backup_keep: 7,
             restore_upload_bytes: 16 * 1024 * 1024 * 1024,
             restore_data_bytes: crate::backup::read::DataLimit::DEFAULT.max_bytes,
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -107,6 +113,7 @@ struct RawConfig {
     log: Option<RawLog>,
     limits: Option<RawLimits>,
     backup: Option<RawBackup>,
+    connections: Option<connections::RawConnections>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -194,6 +201,23 @@ const KEYS: &[(&str, EnvValue)] = &[
     ("backup.keep", EnvValue::Whole("number")),
     ("backup.restore_upload_mib", EnvValue::Whole("number")),
     ("backup.restore_data_mib", EnvValue::Whole("number")),
+    (
+        "connections.tls_handshake_timeout_secs",
+        EnvValue::Whole("number of seconds"),
+    ),
+    (
+        "connections.request_header_timeout_secs",
+        EnvValue::Whole("number of seconds"),
+    ),
+    (
+        "connections.body_timeout_secs",
+        EnvValue::Whole("number of seconds"),
+    ),
+    (
+        "connections.body_min_bytes_per_sec",
+        EnvValue::Whole("number of bytes"),
+    ),
+    ("connections.per_address", EnvValue::Whole("number")),
 ];
 
 /// `tls.cert_file` is set by `SUPPORTBOX_TLS_CERT_FILE`.
@@ -294,6 +318,9 @@ impl Config {
         }
         if let Some(backup) = raw.backup {
             self.apply_backup(backup, &invalid)?;
+        }
+        if let Some(connections) = raw.connections {
+            self.connections.apply(connections, &invalid)?;
         }
         if let Some(log) = raw.log {
             if let Some(format) = log.format {

@@ -20,10 +20,11 @@ mod tests;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
-use poem::listener::{RustlsCertificate, RustlsConfig};
+use rustls::ServerConfig;
 use sha2::{Digest, Sha256};
 
 use crate::clock::SharedClock;
@@ -170,13 +171,36 @@ impl TlsState {
         }
     }
 
-    /// A poem config serving the current leaf (with the local CA appended when generated).
-    pub fn rustls_config(&self) -> RustlsConfig {
-        RustlsConfig::new().fallback(
-            RustlsCertificate::new()
-                .cert(self.served.chain_pem.clone())
-                .key(self.served.key_pem.clone()),
-        )
+    /// The rustls config serving the current leaf (with the local CA appended when
+    /// generated): TLS 1.2 and 1.3 with the provider's forward-secret AEAD suites, HTTP/2 and
+    /// HTTP/1.1 by ALPN, and the server's cipher order rather than the client's, so a client
+    /// that lists a weaker suite first still gets the strongest both support.
+    pub fn server_config(&self) -> Result<Arc<ServerConfig>, TlsError> {
+        let (cert_path, key_path) = match &self.source {
+            Source::Configured {
+                cert_file,
+                key_file,
+                ..
+            } => (cert_file.as_path(), key_file.as_path()),
+            Source::Generated(g) => (g.paths.leaf_cert.as_path(), g.paths.leaf_key.as_path()),
+        };
+        let certs = files::parse_certs(FileKind::Leaf, cert_path, &self.served.chain_pem)?;
+        let key = files::parse_key(FileKind::LeafKey, key_path, &self.served.key_pem)?;
+        let source = cert_path;
+        let refused = |e: rustls::Error| TlsError::Invalid {
+            kind: FileKind::Leaf,
+            path: source.to_owned(),
+            problem: e.to_string(),
+        };
+        let mut config = ServerConfig::builder_with_provider(files::provider())
+            .with_safe_default_protocol_versions()
+            .map_err(refused)?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .map_err(refused)?;
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        config.ignore_client_order = true;
+        Ok(Arc::new(config))
     }
 
     /// The local CA certificate for `/ca.pem`; `None` when a configured certificate is used.
@@ -201,12 +225,15 @@ impl TlsState {
         self.served.leaf_der.clone()
     }
 
-    /// A config stream for `TcpListener::bind(addr).rustls(stream)`: the current config at
+    /// A config stream for [`crate::listener::TlsConfigs::follow`]: the current config at
     /// once, then a new one whenever a configured pair changed on disk (an invalid new pair is
     /// logged and the old one kept) or the generated leaf was renewed. Both are checked every
     /// `poll`; the checks run on the blocking pool.
-    pub fn watch(self, poll: Duration) -> impl Stream<Item = RustlsConfig> + Send + 'static {
-        let first = self.rustls_config();
+    pub fn watch(
+        self,
+        poll: Duration,
+    ) -> Result<impl Stream<Item = Arc<ServerConfig>> + Send + 'static, TlsError> {
+        let first = self.server_config()?;
         let updates = futures_util::stream::unfold(self, move |mut state| async move {
             loop {
                 tokio::time::sleep(poll).await;
@@ -216,7 +243,14 @@ impl TlsState {
                 })
                 .await;
                 match checked {
-                    Ok((next, true)) => return Some((next.rustls_config(), next)),
+                    Ok((next, true)) => match next.server_config() {
+                        Ok(config) => return Some((config, next)),
+                        // The pair was checked when loaded; keep serving the previous one.
+                        Err(e) => {
+                            tracing::error!(error = %e, "cannot serve the renewed TLS certificate");
+                            state = next;
+                        }
+                    },
                     Ok((next, false)) => state = next,
                     Err(err) => {
                         // Only a panic gets here; poem keeps serving the last config it got.
@@ -226,11 +260,7 @@ impl TlsState {
                 }
             }
         });
-        // poem's acceptor treats the end of this stream as unreachable (it panics), so after a
-        // watcher failure the stream stays open and poem keeps the certificate it has.
-        futures_util::stream::once(std::future::ready(first))
-            .chain(updates)
-            .chain(futures_util::stream::pending())
+        Ok(futures_util::stream::once(std::future::ready(first)).chain(updates))
     }
 
     /// One watch tick: true when `served` changed.

@@ -4,10 +4,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::listener::{Listener, PerAddress, TlsConfigs};
 use futures_util::{Stream, StreamExt};
 use jiff::Timestamp;
-use poem::listener::{Acceptor, Listener, RustlsConfig, TcpListener};
-use tokio::sync::mpsc;
 use x509_parser::extensions::GeneralName;
 
 use super::*;
@@ -349,7 +348,9 @@ fn invalid_replacement_keeps_serving_the_old_pair() {
     assert_eq!(state.leaf_der(), new);
 }
 
-async fn next_config(stream: &mut (impl Stream<Item = RustlsConfig> + Unpin)) -> RustlsConfig {
+async fn next_config(
+    stream: &mut (impl Stream<Item = Arc<ServerConfig>> + Unpin),
+) -> Arc<ServerConfig> {
     tokio::time::timeout(WAIT, stream.next())
         .await
         .expect("no new TLS config in time")
@@ -363,7 +364,7 @@ async fn watch_renews_generated_leaf_near_expiry() {
     let state = TlsState::prepare(&generated(&[]), tmp.path(), clock).unwrap();
     let old = state.leaf_der();
     let ca = first_der(&tmp.path().join("ca.pem"));
-    let mut stream = Box::pin(state.watch(Duration::from_millis(50)));
+    let mut stream = Box::pin(state.watch(Duration::from_millis(50)).unwrap());
     next_config(&mut stream).await;
 
     manual.set(not_after(&old) - jiff::SignedDuration::from_hours(24 * 20));
@@ -375,38 +376,37 @@ async fn watch_renews_generated_leaf_near_expiry() {
     assert_eq!(first_der(&tmp.path().join("ca.pem")), ca);
 }
 
-/// Serves `/healthz` over TLS with configs from `stream`; the receiver reports each config
-/// poem has taken, so a test knows when a reload is in effect.
+/// Serves `/healthz` over TLS with configs from `stream`; the returned handle tells a test
+/// when a reload is in effect.
 async fn serve(
-    stream: impl Stream<Item = RustlsConfig> + Send + 'static,
-) -> (SocketAddr, mpsc::UnboundedReceiver<()>) {
+    stream: impl Stream<Item = Arc<ServerConfig>> + Send + 'static,
+) -> (SocketAddr, TlsConfigs) {
     serve_at("/healthz", stream).await
 }
 
 async fn serve_at(
     path: &str,
-    stream: impl Stream<Item = RustlsConfig> + Send + 'static,
-) -> (SocketAddr, mpsc::UnboundedReceiver<()>) {
-    let (taken, rx) = mpsc::unbounded_channel();
-    let stream = stream.inspect(move |_| {
-        let _ = taken.send(());
-    });
-    let acceptor = TcpListener::bind("127.0.0.1:0")
-        .rustls(stream)
-        .into_acceptor()
-        .await
-        .unwrap();
-    let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
+    stream: impl Stream<Item = Arc<ServerConfig>> + Send + 'static,
+) -> (SocketAddr, TlsConfigs) {
+    let configs = TlsConfigs::follow(stream).await.unwrap();
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = tcp.local_addr().unwrap();
+    let listener = Listener {
+        tcp,
+        tls: Some(configs.clone()),
+        limits: crate::config::ConnectionLimits::default(),
+        per_address: PerAddress::new(16),
+    };
     let app = poem::Route::new().at(path, poem::get(poem::endpoint::make_sync(|_| "ok")));
-    tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(app));
-    (addr, rx)
+    tokio::spawn(listener.serve(app, std::future::pending(), Duration::from_secs(1)));
+    (addr, configs)
 }
 
-async fn taken(rx: &mut mpsc::UnboundedReceiver<()>) {
-    tokio::time::timeout(WAIT, rx.recv())
+async fn taken(configs: &mut TlsConfigs) {
+    let changed = tokio::time::timeout(WAIT, configs.changed())
         .await
-        .expect("server took no TLS config in time")
-        .expect("server stopped");
+        .expect("server took no TLS config in time");
+    assert!(changed, "TLS config stream ended");
 }
 
 #[tokio::test]
@@ -416,8 +416,7 @@ async fn healthcheck_accepts_only_the_pinned_certificate() {
     let state = TlsState::prepare(&generated(&[]), tmp.path(), clock).unwrap();
     let pin = leaf_der_for_healthcheck(&generated(&[]), tmp.path()).unwrap();
     assert_eq!(pin, state.leaf_der());
-    let (addr, mut rx) = serve(state.watch(Duration::from_secs(3600))).await;
-    taken(&mut rx).await;
+    let (addr, _configs) = serve(state.watch(Duration::from_secs(3600)).unwrap()).await;
 
     healthcheck(addr, &pin).await.unwrap();
 
@@ -440,9 +439,8 @@ async fn healthcheck_rejects_non_200_and_closed_ports() {
     let (_, clock) = clock();
     let state = TlsState::prepare(&generated(&[]), tmp.path(), clock).unwrap();
     let pin = state.leaf_der();
-    let config = state.rustls_config();
-    let (addr, mut rx) = serve_at("/other", futures_util::stream::once(async { config })).await;
-    taken(&mut rx).await;
+    let config = state.server_config().unwrap();
+    let (addr, _configs) = serve_at("/other", futures_util::stream::once(async { config })).await;
     let err = healthcheck(addr, &pin).await.unwrap_err().to_string();
     assert!(err.contains("unexpected response `HTTP/1.1 404"), "{err}");
 
@@ -458,12 +456,11 @@ async fn served_certificate_follows_replaced_files() {
     let (_, clock) = clock();
     let first = write_pair(tmp.path(), "first.example");
     let state = TlsState::prepare(&configured(tmp.path()), tmp.path(), clock).unwrap();
-    let (addr, mut rx) = serve(state.watch(Duration::from_millis(50))).await;
-    taken(&mut rx).await;
+    let (addr, mut configs) = serve(state.watch(Duration::from_millis(50)).unwrap()).await;
     healthcheck(addr, &first).await.unwrap();
 
     let second = write_pair(tmp.path(), "second.example");
-    taken(&mut rx).await;
+    taken(&mut configs).await;
     healthcheck(addr, &second).await.unwrap();
     assert!(healthcheck(addr, &first).await.is_err());
 }

@@ -8,6 +8,7 @@ mod architecture;
 mod auth;
 mod backup;
 mod browser;
+mod connections;
 mod escaping;
 mod hardening;
 mod shell;

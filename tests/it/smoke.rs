@@ -9,10 +9,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-struct Running {
+pub struct Running {
     child: Child,
-    https_port: u16,
-    http_port: u16,
+    pub https_port: u16,
+    pub http_port: u16,
 }
 
 impl Drop for Running {
@@ -22,7 +22,7 @@ impl Drop for Running {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -30,7 +30,6 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Starts the binary and returns once it logs that it is serving (an event, not a sleep).
 /// The `Location` the plain-HTTP listener answers to `GET /x?y=1` with `headers`, sent as
 /// raw bytes so nothing rewrites them.
 fn raw_location(http_port: u16, headers: &str) -> String {
@@ -55,7 +54,18 @@ fn raw_location(http_port: u16, headers: &str) -> String {
         .unwrap_or_else(|| panic!("no Location in {answer}"))
 }
 
+/// Starts the binary and returns once it logs that it is serving (an event, not a sleep).
 fn start(data_dir: &Path, https_port: u16, http_port: u16) -> Running {
+    start_with(data_dir, https_port, http_port, &[])
+}
+
+/// [`start`] with extra environment (`SUPPORTBOX_*` settings).
+pub fn start_with(
+    data_dir: &Path,
+    https_port: u16,
+    http_port: u16,
+    env: &[(&str, &str)],
+) -> Running {
     let mut child = Command::new(env!("CARGO_BIN_EXE_supportbox"))
         .args(["serve", "--data-dir"])
         .arg(data_dir)
@@ -63,6 +73,7 @@ fn start(data_dir: &Path, https_port: u16, http_port: u16) -> Running {
         .args(["--http-addr", &format!("127.0.0.1:{http_port}")])
         .env("SUPPORTBOX_LOG_FORMAT", "json")
         .env("SUPPORTBOX_LOG_LEVEL", "info")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
