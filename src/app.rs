@@ -359,7 +359,7 @@ fn api_routes() -> Route {
         .at("/openapi.json", api.spec_endpoint())
         .at("/admin/backup", get(backup::download))
         .at("/admin/restore", post(backup::restore))
-        .nest("/", api)
+        .nest("/", api.around(api::limit_json_body))
 }
 
 /// Wraps routes in the middleware stack every response goes through (see

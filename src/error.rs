@@ -17,6 +17,8 @@ pub enum AppError {
     Forbidden(&'static str),
     #[error("bad request: {0}")]
     BadRequest(String),
+    #[error("too large: {0}")]
+    TooLarge(&'static str),
     #[error("temporarily unavailable")]
     Unavailable,
     #[error("too many attempts")]
@@ -35,6 +37,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
@@ -62,6 +65,13 @@ impl poem::error::ResponseError for AppError {
                     wait.as_secs().max(1).to_string(),
                 )
                 .finish(),
+            // Written for the client; the API shows it as the problem's `detail`.
+            AppError::BadRequest(detail) => builder
+                .content_type("text/plain; charset=utf-8")
+                .body(detail.clone()),
+            AppError::TooLarge(detail) => builder
+                .content_type("text/plain; charset=utf-8")
+                .body(*detail),
             _ => builder.finish(),
         }
     }

@@ -2,11 +2,16 @@
 //! `/api/v1/openapi.json`). Callers authenticate with a personal token as
 //! `Authorization: Bearer sbt_…`; authorisation is the same as on the pages.
 
-use poem::Request;
+use poem::error::ReadBodyError;
+use poem::http::header;
+use poem::{Endpoint, IntoResponse, Request, Response};
+
+use crate::error::AppError;
 use poem_openapi::auth::Bearer;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi, OpenApiService, SecurityScheme};
 
+use super::api_problem::Problem;
 use crate::app::{AppState, VERSION};
 use crate::domain::accounts::Account;
 use crate::domain::caller::Identity;
@@ -62,7 +67,7 @@ pub struct Api;
 impl Api {
     /// Who the token belongs to, and where they may work.
     #[oai(path = "/me", method = "get")]
-    async fn me(&self, req: &Request, auth: TokenAuth) -> poem::Result<Json<MeOut>> {
+    async fn me(&self, req: &Request, auth: TokenAuth) -> Result<Json<MeOut>, Problem> {
         let state = req.data::<AppState>().ok_or_else(|| {
             crate::error::AppError::Internal("application state missing".to_owned())
         })?;
@@ -87,6 +92,33 @@ impl Api {
                 .collect(),
         }))
     }
+}
+
+/// The payload parser reads a JSON body whole, so its size is bounded before that: ticket
+/// texts are far smaller, and a bigger body is answered 413 without being buffered.
+pub const MAX_JSON_BYTES: usize = 1024 * 1024;
+
+/// Wraps the API operations: bounds JSON bodies (see [`MAX_JSON_BYTES`]).
+pub async fn limit_json_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    if is_json {
+        let body = req
+            .take_body()
+            .into_bytes_limit(MAX_JSON_BYTES)
+            .await
+            .map_err(|e| match e {
+                ReadBodyError::PayloadTooLarge => {
+                    AppError::TooLarge("the JSON body is larger than 1 MiB")
+                }
+                other => AppError::BadRequest(other.to_string()),
+            })?;
+        req.set_body(body);
+    }
+    Ok(next.call(req).await?.into_response())
 }
 
 pub fn service() -> OpenApiService<(Api, super::api_tickets::TicketApi), ()> {

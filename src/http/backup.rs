@@ -64,12 +64,11 @@ impl<E: Endpoint> Endpoint for MaintenanceGateEndpoint<E> {
 
 fn unavailable(req: &Request, state: &AppState) -> Response {
     let resp = if req.uri().path().starts_with("/api/") {
-        Json(json!({
-            "status": 503,
-            "title": "Service Unavailable",
-            "detail": "a backup is being restored; try again shortly",
-        }))
-        .into_response()
+        crate::http::api_problem::response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some("a backup is being restored; try again shortly".to_owned()),
+            Vec::new(),
+        )
     } else {
         views::errors::error_page(&page_ctx(req, state), 503).into_response()
     };

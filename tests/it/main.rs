@@ -4,6 +4,7 @@
 
 mod admin;
 mod api;
+mod api_document;
 mod architecture;
 mod auth;
 mod backup;

@@ -154,7 +154,7 @@ async fn unknown_pages_get_the_404_page_and_api_paths_json() {
     let resp = app.client.get("/api/v1/nothing").send().await;
     resp.assert_status(StatusCode::NOT_FOUND);
     assert_security_headers(&resp);
-    resp.assert_content_type("application/json; charset=utf-8");
+    resp.assert_content_type("application/problem+json");
 }
 
 #[handler]

@@ -1157,6 +1157,22 @@ impl Browser {
 
 #[allow(dead_code)]
 impl ApiClient {
+    /// Any request, the answer kept as bytes.
+    pub async fn send(
+        &self,
+        app: &TestApp,
+        method: poem::http::Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Download {
+        let mut builder = app.client.request(method, path);
+        if let Some(content_type) = content_type {
+            builder = builder.content_type(content_type);
+        }
+        Download::from(self.auth(builder.body(body)).send().await).await
+    }
+
     /// Fetches a file through the API (the body kept as bytes).
     pub async fn download(&self, app: &TestApp, path: &str) -> Download {
         Download::from(self.auth(app.client.get(path)).send().await).await

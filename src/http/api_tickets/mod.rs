@@ -5,12 +5,14 @@
 use poem::Request;
 use poem::http::StatusCode;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::{Binary, Json};
+use poem_openapi::payload::{Binary, Json, Payload};
+use poem_openapi::registry::MetaSchemaRef;
 use poem_openapi::{ApiResponse, OpenApi};
 
 mod payloads;
 
 use super::api::TokenAuth;
+use super::api_problem::{self, FieldProblemOut, Problem};
 use crate::app::AppState;
 use crate::blobs::{content_disposition, is_inline_safe, sanitize_filename};
 use crate::domain::caller::{AuthMethod, Caller};
@@ -37,18 +39,18 @@ fn api_error(e: ServiceError) -> poem::Error {
     };
     match e {
         ServiceError::Invalid(fields) => {
-            let errors: Vec<serde_json::Value> = fields
+            let errors = fields
                 .iter()
-                .map(|f| serde_json::json!({"field": f.field, "message": f.message_key}))
+                .map(|f| FieldProblemOut {
+                    field: f.field.to_owned(),
+                    message: f.message_key.to_owned(),
+                })
                 .collect();
-            let body =
-                serde_json::json!({"status": 422, "title": "invalid input", "errors": errors});
-            poem::Error::from_response(
-                poem::Response::builder()
-                    .status(StatusCode::UNPROCESSABLE_ENTITY)
-                    .content_type("application/json")
-                    .body(body.to_string()),
-            )
+            poem::Error::from_response(api_problem::response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                errors,
+            ))
         }
         other => AppError::from(other).into(),
     }
@@ -75,12 +77,30 @@ fn attachments(state: &AppState, caller: &Caller, ids: &[String]) -> poem::Resul
         .collect()
 }
 
+/// A file in the type it is served as: the document declares `*/*`, the `Content-Type`
+/// header says which (an inline image type, else `application/octet-stream`).
+pub struct AnyFile(poem::Body);
+
+impl Payload for AnyFile {
+    const CONTENT_TYPE: &'static str = "*/*";
+
+    fn schema_ref() -> MetaSchemaRef {
+        <Binary<poem::Body> as Payload>::schema_ref()
+    }
+}
+
+impl poem::IntoResponse for AnyFile {
+    fn into_response(self) -> poem::Response {
+        poem::Response::builder().body(self.0)
+    }
+}
+
 /// A downloaded attachment.
 #[derive(ApiResponse)]
 pub enum FileResponse {
     #[oai(status = 200)]
     Ok(
-        Binary<poem::Body>,
+        AnyFile,
         #[oai(header = "Content-Type")] String,
         #[oai(header = "Content-Disposition")] String,
     ),
@@ -110,7 +130,7 @@ impl TicketApi {
         /// asc or desc (default)
         dir: Query<Option<String>>,
         after: Query<Option<String>>,
-    ) -> poem::Result<Json<TicketListOut>> {
+    ) -> Result<Json<TicketListOut>, Problem> {
         let caller = caller(req, &auth, &slug.0).await?;
         let state = state(req)?;
         let statuses = match status.0.as_deref() {
@@ -159,7 +179,7 @@ impl TicketApi {
         auth: TokenAuth,
         slug: Path<String>,
         body: Json<NewTicketIn>,
-    ) -> poem::Result<Json<TicketDetailOut>> {
+    ) -> Result<Json<TicketDetailOut>, Problem> {
         let caller = caller(req, &auth, &slug.0).await?;
         let state = state(req)?;
         let input = NewTicket {
@@ -191,7 +211,7 @@ impl TicketApi {
         auth: TokenAuth,
         slug: Path<String>,
         number: Path<u64>,
-    ) -> poem::Result<Json<TicketDetailOut>> {
+    ) -> Result<Json<TicketDetailOut>, Problem> {
         let caller = caller(req, &auth, &slug.0).await?;
         let detail = state(req)?
             .services
@@ -210,7 +230,7 @@ impl TicketApi {
         slug: Path<String>,
         number: Path<u64>,
         body: Json<ReplyIn>,
-    ) -> poem::Result<Json<TicketDetailOut>> {
+    ) -> Result<Json<TicketDetailOut>, Problem> {
         let caller = caller(req, &auth, &slug.0).await?;
         let state = state(req)?;
         let command = Command::Reply {
@@ -230,7 +250,7 @@ impl TicketApi {
         slug: Path<String>,
         number: Path<u64>,
         body: Json<AcceptIn>,
-    ) -> poem::Result<Json<TicketDetailOut>> {
+    ) -> Result<Json<TicketDetailOut>, Problem> {
         let command = Command::Accept {
             priority: PriorityId(body.0.priority_id),
             assignee: body.0.assignee_id.map(AccountId),
@@ -246,7 +266,7 @@ impl TicketApi {
         slug: Path<String>,
         number: Path<u64>,
         body: Json<AssignIn>,
-    ) -> poem::Result<Json<TicketDetailOut>> {
+    ) -> Result<Json<TicketDetailOut>, Problem> {
         let command = Command::Assign {
             to: AccountId(body.0.assignee_id),
             note: body.0.note,
@@ -262,7 +282,7 @@ impl TicketApi {
         slug: Path<String>,
         number: Path<u64>,
         body: Json<ResolveIn>,
-    ) -> poem::Result<Json<TicketDetailOut>> {
+    ) -> Result<Json<TicketDetailOut>, Problem> {
         let command = Command::Resolve {
             solution: body.0.solution,
         };
@@ -276,7 +296,7 @@ impl TicketApi {
         auth: TokenAuth,
         slug: Path<String>,
         number: Path<u64>,
-    ) -> poem::Result<Json<TicketDetailOut>> {
+    ) -> Result<Json<TicketDetailOut>, Problem> {
         self.act(req, &auth, &slug.0, number.0, Command::Close)
             .await
     }
@@ -288,7 +308,7 @@ impl TicketApi {
         auth: TokenAuth,
         slug: Path<String>,
         number: Path<u64>,
-    ) -> poem::Result<Json<TicketDetailOut>> {
+    ) -> Result<Json<TicketDetailOut>, Problem> {
         self.act(req, &auth, &slug.0, number.0, Command::Reopen)
             .await
     }
@@ -302,7 +322,7 @@ impl TicketApi {
         slug: Path<String>,
         name: Query<String>,
         body: Binary<poem::Body>,
-    ) -> poem::Result<Json<UploadOut>> {
+    ) -> Result<Json<UploadOut>, Problem> {
         let caller = caller(req, &auth, &slug.0).await?;
         let state = state(req)?;
         let stream = body.0.into_bytes_stream();
@@ -346,7 +366,7 @@ impl TicketApi {
         number: Path<u64>,
         seq: Path<u32>,
         index: Path<usize>,
-    ) -> poem::Result<FileResponse> {
+    ) -> Result<FileResponse, Problem> {
         let caller = caller(req, &auth, &slug.0).await?;
         let state = state(req)?;
         let attachment = state
@@ -367,7 +387,7 @@ impl TicketApi {
             "application/octet-stream".to_owned()
         };
         Ok(FileResponse::Ok(
-            Binary(poem::Body::from_async_read(file)),
+            AnyFile(poem::Body::from_async_read(file)),
             mime,
             content_disposition(&attachment.name, inline),
         ))
@@ -381,7 +401,7 @@ impl TicketApi {
         auth: TokenAuth,
         slug: Path<String>,
         q: Query<String>,
-    ) -> poem::Result<Json<SearchOut>> {
+    ) -> Result<Json<SearchOut>, Problem> {
         let caller = caller(req, &auth, &slug.0).await?;
         let outcome = state(req)?
             .services
@@ -417,7 +437,7 @@ impl TicketApi {
         slug: &str,
         number: u64,
         command: Command,
-    ) -> poem::Result<Json<TicketDetailOut>> {
+    ) -> Result<Json<TicketDetailOut>, Problem> {
         let caller = caller(req, auth, slug).await?;
         self.act_as(state(req)?, &caller, slug, number, command)
             .await
@@ -430,7 +450,7 @@ impl TicketApi {
         slug: &str,
         number: u64,
         command: Command,
-    ) -> poem::Result<Json<TicketDetailOut>> {
+    ) -> Result<Json<TicketDetailOut>, Problem> {
         state
             .services
             .act(caller, number, command)

@@ -3,10 +3,10 @@
 //! HTML or JSON body pass through untouched.
 
 use poem::http::header;
-use poem::web::Json;
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
 use crate::app::AppState;
+use crate::http::api_problem;
 use crate::http::ctx::page_ctx;
 use crate::views::errors::error_page;
 
@@ -40,13 +40,9 @@ impl<E: Endpoint> Endpoint for ErrorPagesEndpoint<E> {
         if !(status.is_client_error() || status.is_server_error()) || has_own_body(&resp) {
             return Ok(resp);
         }
+        let headers = resp.headers().clone();
         let mut rendered = if is_api {
-            Json(serde_json::json!({
-                "status": status.as_u16(),
-                "title": status.canonical_reason().unwrap_or("error"),
-            }))
-            .with_status(status)
-            .into_response()
+            api_problem::response(status, client_detail(resp).await, Vec::new())
         } else if let Some(ctx) = ctx {
             error_page(&ctx, status.as_u16())
                 .with_status(status)
@@ -55,13 +51,30 @@ impl<E: Endpoint> Endpoint for ErrorPagesEndpoint<E> {
             (status, status.canonical_reason().unwrap_or("error")).into_response()
         };
         // Headers such as Retry-After or Allow from the original answer stay meaningful.
-        for (name, value) in resp.headers() {
+        for (name, value) in &headers {
             if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
                 rendered.headers_mut().insert(name.clone(), value.clone());
             }
         }
         Ok(rendered)
     }
+}
+
+/// The plain-text message of a refused request (poem's "failed to parse parameter …"),
+/// as the problem's `detail`. Server errors never get one: their text is for the log.
+async fn client_detail(resp: Response) -> Option<String> {
+    const MAX_DETAIL_CHARS: usize = 300;
+    let is_text = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/plain"));
+    if !resp.status().is_client_error() || !is_text {
+        return None;
+    }
+    let text = resp.into_body().into_string().await.ok()?;
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.chars().take(MAX_DETAIL_CHARS).collect())
 }
 
 fn has_own_body(resp: &Response) -> bool {
