@@ -6,16 +6,16 @@ use poem::web::{Data, Json};
 use poem::{IntoResponse, Response, handler};
 use serde_json::json;
 
-use crate::app::{AppState, VERSION};
+use crate::app::AppState;
 use crate::service::health::database_readable;
 
 #[handler]
 pub async fn healthz(state: Data<&AppState>) -> Response {
     match database_readable(&state.store).await {
-        Ok(()) => Json(json!({ "status": "ok", "version": VERSION })).into_response(),
+        Ok(()) => Json(json!({ "status": "ok" })).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database not readable");
-            Json(json!({ "status": "error", "version": VERSION, "database": "unreadable" }))
+            Json(json!({ "status": "error", "database": "unreadable" }))
                 .with_status(StatusCode::SERVICE_UNAVAILABLE)
                 .into_response()
         }
