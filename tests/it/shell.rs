@@ -245,8 +245,7 @@ async fn health_and_readiness() {
     let resp = app.client.get("/healthz").send().await;
     resp.assert_status_is_ok();
     // Anonymous: no version number (it would tell an attacker which flaws to try).
-    resp.assert_json(serde_json::json!({"status": "ok"}))
-        .await;
+    resp.assert_json(serde_json::json!({"status": "ok"})).await;
     app.client.get("/readyz").send().await.assert_status_is_ok();
     app.state.set_ready(false);
     let resp = app.client.get("/readyz").send().await;
