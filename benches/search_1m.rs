@@ -13,7 +13,7 @@ use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use supportbox::domain::ids::{AccountId, TenantId};
-use supportbox::search::schema::{SCHEMA_VERSION, VERSION_FILE};
+use supportbox::search::schema::{Payload, SCHEMA_VERSION, VERSION_FILE};
 use supportbox::search::{OpenState, Scope, SearchIndex, SearchQuery};
 use tantivy::collector::Count;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
@@ -118,7 +118,18 @@ fn bench(c: &mut Criterion) {
         eprintln!("search_1m: no tenant with a customer in {}", dir.display());
         return;
     };
-    let index = match SearchIndex::open(dir) {
+    // The index is opened for the generation it records: the bench reads the index, not
+    // the database beside it.
+    let recorded = Index::open_in_dir(dir)
+        .ok()
+        .and_then(|i| i.load_metas().ok())
+        .and_then(|m| m.payload)
+        .and_then(|p| Payload::decode(&p));
+    let Some(Payload::Complete { generation, .. }) = recorded else {
+        eprintln!("search_1m: {} holds no completed index", dir.display());
+        return;
+    };
+    let index = match SearchIndex::open(dir, generation) {
         Ok((index, OpenState::Ready { .. })) => index,
         Ok((_, state)) => {
             eprintln!("search_1m: the index is not usable: {state:?}");

@@ -82,8 +82,10 @@ impl AppState {
         if removed > 0 {
             tracing::info!(removed, "removed unfinished uploads");
         }
-        let (search, rebuild_reason) =
-            crate::service::indexer::open(&config.data_dir.join(crate::datadir::INDEX_DIR))?;
+        let (search, rebuild_reason) = crate::service::indexer::open(
+            &config.data_dir.join(crate::datadir::INDEX_DIR),
+            &store,
+        )?;
         let services = Services::new(
             store.clone(),
             clock.clone(),

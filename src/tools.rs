@@ -172,7 +172,7 @@ pub async fn demo_data(config: &Config, tenants: u64, tickets: u64) -> Result<()
         let started = std::time::Instant::now();
         let summary = demo::generate(&store, &blobs, tenants as usize, per_tenant, clock.now())?;
         let written = started.elapsed();
-        let (index, _) = indexer::open(&dir.root().join(crate::datadir::INDEX_DIR))?;
+        let (index, _) = indexer::open(&dir.root().join(crate::datadir::INDEX_DIR), &store)?;
         let indexed = indexer::rebuild(&store, &index)?;
         // Everything in the outbox is now in the index.
         let head = store.read_blocking(crate::store::tickets::outbox_head)?;

@@ -1,4 +1,4 @@
-//! `/healthz`: the process is up and the database is readable. `/readyz`: the instance
+//! `/healthz`: the process is up and the database is readable and undamaged. `/readyz`: the instance
 //! accepts work (false during start-up and maintenance such as a restore).
 
 use poem::http::StatusCode;
@@ -7,10 +7,15 @@ use poem::{IntoResponse, Response, handler};
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::service::health::database_readable;
+use crate::service::health::{database_damaged, database_readable};
 
 #[handler]
 pub async fn healthz(state: Data<&AppState>) -> Response {
+    if database_damaged(&state.store) {
+        return Json(json!({ "status": "error", "database": "damaged" }))
+            .with_status(StatusCode::SERVICE_UNAVAILABLE)
+            .into_response();
+    }
     match database_readable(&state.store).await {
         Ok(()) => Json(json!({ "status": "ok" })).into_response(),
         Err(e) => {
@@ -24,7 +29,12 @@ pub async fn healthz(state: Data<&AppState>) -> Response {
 
 #[handler]
 pub async fn readyz(state: Data<&AppState>) -> Response {
-    if state.is_ready() {
+    if database_damaged(&state.store) {
+        // No Retry-After: this does not pass by itself; a restore ends it.
+        Json(json!({ "status": "not ready", "database": "damaged" }))
+            .with_status(StatusCode::SERVICE_UNAVAILABLE)
+            .into_response()
+    } else if state.is_ready() {
         Json(json!({ "status": "ready" })).into_response()
     } else {
         Json(json!({ "status": "not ready" }))

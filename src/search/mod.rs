@@ -19,8 +19,10 @@
 //! * Each typed word must match (title or body, English or German stem). Stems of five
 //!   or more characters also match as a prefix and, when that finds fewer tickets than
 //!   asked for, with one typo; stop words are optional.
-//! * Rebuild: `set_rebuilding(true)`, `delete_all`, `upsert` everything, `commit(seq)`
-//!   once at the end with the outbox head read before the rebuild, `set_rebuilding(false)`.
+//! * Rebuild: `begin_rebuild(generation)`, `upsert` everything, `commit(seq)` once at the
+//!   end with the outbox head read before the rebuild, `set_rebuilding(false)`. Every
+//!   commit records the database generation; an index of another generation (a restored
+//!   database) is rebuilt at open (docs/search.md, "Generation").
 //!   After `NeedsRebuild`, commit even when there was nothing to add, or the next start
 //!   rebuilds again.
 
@@ -152,6 +154,8 @@ struct Inner {
     analyzers: Analyzers,
     numbers: NumberColumns,
     last_applied: AtomicU64,
+    /// The database generation this index is derived from, recorded with every commit.
+    generation: Mutex<u128>,
     rebuilding: AtomicBool,
 }
 
@@ -242,16 +246,46 @@ impl SearchIndex {
     /// A rebuild should commit once, at the end: an earlier commit would make a half-filled
     /// index look complete if the process died before the rebuild finished.
     pub fn commit(&self, last_applied_seq: u64) -> Result<(), SearchError> {
-        let payload = schema::encode_payload(last_applied_seq);
-        {
-            let mut writer = self.writer()?;
-            let mut prepared = writer.prepare_commit()?;
-            prepared.set_payload(&payload);
-            prepared.commit()?;
-        }
+        let generation = *self
+            .inner
+            .generation
+            .lock()
+            .map_err(|_| SearchError::Poisoned)?;
+        self.commit_payload(schema::Payload::Complete {
+            seq: last_applied_seq,
+            generation,
+        })?;
         self.inner
             .last_applied
             .store(last_applied_seq, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Starts a rebuild for the database of `generation`: drops every document and commits
+    /// the empty index at once, marked as unfinished. Searches from now on find only what
+    /// the rebuild has committed, never text of the data a restore replaced, and a crash
+    /// before the rebuild's final [`commit`](Self::commit) makes the next start rebuild
+    /// again.
+    pub fn begin_rebuild(&self, generation: u128) -> Result<(), SearchError> {
+        self.set_rebuilding(true);
+        *self
+            .inner
+            .generation
+            .lock()
+            .map_err(|_| SearchError::Poisoned)? = generation;
+        self.delete_all()?;
+        self.commit_payload(schema::Payload::Rebuilding { generation })?;
+        self.inner.last_applied.store(0, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn commit_payload(&self, payload: schema::Payload) -> Result<(), SearchError> {
+        {
+            let mut writer = self.writer()?;
+            let mut prepared = writer.prepare_commit()?;
+            prepared.set_payload(&payload.encode());
+            prepared.commit()?;
+        }
         self.inner.reader.reload()?;
         Ok(())
     }

@@ -56,7 +56,7 @@ fn open_reader(index: &Index) -> tantivy::Result<IndexReader> {
 
 /// Errors that mean "this directory is not a usable index" become `Stale`; only I/O on
 /// the directory itself is fatal.
-fn inspect(dir: &Path) -> Result<Inspection, SearchError> {
+fn inspect(dir: &Path, generation: u128) -> Result<Inspection, SearchError> {
     if !dir.join("meta.json").exists() {
         return Ok(Inspection::Stale("no index yet".into()));
     }
@@ -80,8 +80,20 @@ fn inspect(dir: &Path) -> Result<Inspection, SearchError> {
         Ok(meta) => meta.payload,
         Err(e) => return Ok(Inspection::Stale(format!("unreadable index: {e}"))),
     };
-    let Some(seq) = payload.as_deref().and_then(schema::decode_payload) else {
-        return Ok(Inspection::Stale("no completed commit".into()));
+    let seq = match payload.as_deref().and_then(schema::Payload::decode) {
+        Some(schema::Payload::Complete {
+            seq,
+            generation: of,
+        }) if of == generation => seq,
+        Some(schema::Payload::Complete { .. }) => {
+            return Ok(Inspection::Stale(
+                "the index belongs to another database generation (the database was restored)"
+                    .into(),
+            ));
+        }
+        Some(schema::Payload::Rebuilding { .. }) | None => {
+            return Ok(Inspection::Stale("no completed commit".into()));
+        }
     };
     schema::register_analyzers(&index);
     match open_reader(&index) {
@@ -138,11 +150,12 @@ fn retry_busy<T>(mut attempt: impl FnMut() -> Result<T, SearchError>) -> Result<
 }
 
 impl SearchIndex {
-    /// Opens the index in `dir` (created if missing), which must be dedicated to it.
-    /// Anything unusable (missing, damaged, another schema version, a rebuild that never
-    /// committed) is cleared and replaced by an empty index, reported as `NeedsRebuild`.
+    /// Opens the index in `dir` (created if missing), which must be dedicated to it, for
+    /// the database of `generation`. Anything unusable (missing, damaged, another schema
+    /// version, a rebuild that never committed, an index of another database generation)
+    /// is cleared and replaced by an empty index, reported as `NeedsRebuild`.
     /// Blocking; fails with [`SearchError::Busy`] if another writer holds the index.
-    pub fn open(dir: &Path) -> Result<(SearchIndex, OpenState), SearchError> {
+    pub fn open(dir: &Path, generation: u128) -> Result<(SearchIndex, OpenState), SearchError> {
         fs::create_dir_all(dir)?;
         let directory = MmapDirectory::open(dir).map_err(TantivyError::from)?;
         // Held while inspecting and clearing, so a second process never wipes an index
@@ -152,7 +165,7 @@ impl SearchIndex {
                 .acquire_lock(&INDEX_WRITER_LOCK)
                 .map_err(lock_error)
         })?;
-        let (index, reader, state) = match inspect(dir)? {
+        let (index, reader, state) = match inspect(dir, generation)? {
             Inspection::Usable { index, reader, seq } => (
                 index,
                 reader,
@@ -195,6 +208,7 @@ impl SearchIndex {
             analyzers: Analyzers::new(),
             numbers: NumberColumns::default(),
             last_applied: AtomicU64::new(seq),
+            generation: Mutex::new(generation),
             rebuilding: AtomicBool::new(false),
         };
         Ok((

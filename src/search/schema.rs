@@ -176,16 +176,43 @@ pub fn write_version(dir: &Path) -> io::Result<()> {
     fs::rename(&tmp, dir.join(VERSION_FILE))
 }
 
-/// Text of the commit payload; the seq lets the indexer replay only the outbox gap after
-/// a restart. A fresh index has no payload until its rebuild commits, so a crash in the
-/// middle of a rebuild is seen as "no completed commit" and the rebuild starts over.
-pub fn encode_payload(seq: u64) -> String {
-    format!("outbox_seq={seq}")
+/// What a commit of the index records about itself (its payload).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Payload {
+    /// Complete up to outbox sequence `seq` of the database of `generation`; the seq lets
+    /// the indexer replay only the outbox gap after a restart.
+    Complete { seq: u64, generation: u128 },
+    /// Emptied for a rebuild that has not committed yet. A crash before the rebuild's own
+    /// commit leaves this, and the next start rebuilds again. A fresh index has no payload
+    /// at all, which means the same.
+    Rebuilding { generation: u128 },
 }
 
-/// `None` for anything this build did not write.
-pub fn decode_payload(payload: &str) -> Option<u64> {
-    payload.strip_prefix("outbox_seq=")?.parse().ok()
+impl Payload {
+    pub fn encode(self) -> String {
+        match self {
+            Payload::Complete { seq, generation } => {
+                format!("outbox_seq={seq};generation={generation:032x}")
+            }
+            Payload::Rebuilding { generation } => {
+                format!("rebuilding;generation={generation:032x}")
+            }
+        }
+    }
+
+    /// `None` for anything this build did not write.
+    pub fn decode(text: &str) -> Option<Payload> {
+        let (head, generation) = text.split_once(";generation=")?;
+        if generation.len() != 32 {
+            return None;
+        }
+        let generation = u128::from_str_radix(generation, 16).ok()?;
+        if head == "rebuilding" {
+            return Some(Payload::Rebuilding { generation });
+        }
+        let seq = head.strip_prefix("outbox_seq=")?.parse().ok()?;
+        Some(Payload::Complete { seq, generation })
+    }
 }
 
 #[cfg(test)]
@@ -211,8 +238,22 @@ mod tests {
 
     #[test]
     fn payload_round_trips() {
-        assert_eq!(decode_payload(&encode_payload(42)), Some(42));
-        assert_eq!(decode_payload("garbage"), None);
-        assert_eq!(decode_payload("outbox_seq=1;x"), None);
+        for payload in [
+            Payload::Complete {
+                seq: 42,
+                generation: u128::MAX - 7,
+            },
+            Payload::Rebuilding { generation: 1 },
+        ] {
+            assert_eq!(Payload::decode(&payload.encode()), Some(payload));
+        }
+        assert_eq!(Payload::decode("garbage"), None);
+        // What builds before the generation wrote: rebuilt, never trusted.
+        assert_eq!(Payload::decode("outbox_seq=1"), None);
+        assert_eq!(Payload::decode("outbox_seq=1;generation=12"), None);
+        assert_eq!(
+            Payload::decode("outbox_seq=x;generation=00000000000000000000000000000001"),
+            None
+        );
     }
 }

@@ -6,10 +6,12 @@ const T1: TenantId = TenantId(1);
 const T2: TenantId = TenantId(2);
 const ALICE: AccountId = AccountId(100);
 const BOB: AccountId = AccountId(200);
+/// The database generation the sample index belongs to.
+const GENERATION: u128 = 0x5b_0001;
 
 fn fresh() -> (tempfile::TempDir, SearchIndex) {
     let dir = tempfile::tempdir().unwrap();
-    let (index, state) = SearchIndex::open(dir.path()).unwrap();
+    let (index, state) = SearchIndex::open(dir.path(), GENERATION).unwrap();
     assert!(matches!(state, OpenState::NeedsRebuild { .. }), "{state:?}");
     (dir, index)
 }

@@ -13,7 +13,7 @@ use super::ServiceResult;
 use crate::domain::ids::TenantId;
 use crate::search::{MessageDoc, OpenState, SearchIndex, TicketDoc};
 use crate::store::tickets::{self as store_tickets, OutboxOp};
-use crate::store::{Store, StoreError, tenants as store_tenants};
+use crate::store::{Store, StoreError, generation, tenants as store_tenants};
 
 /// Outbox entries applied per commit at most.
 const BATCH: usize = 2_000;
@@ -76,6 +76,14 @@ fn catch_up(store: &Store, index: &SearchIndex) -> ServiceResult<usize> {
     }
 }
 
+/// Empties the index for a rebuild of `store`'s database, at once and durably, so searches
+/// never show text of data a restore replaced and a crash means another rebuild. Blocking.
+pub fn begin_rebuild(store: &Store, index: &SearchIndex) -> ServiceResult<()> {
+    let generation = store.read_blocking(generation::read)?;
+    index.begin_rebuild(generation)?;
+    Ok(())
+}
+
 /// Refills an empty index from redb. Blocking.
 pub fn rebuild(store: &Store, index: &SearchIndex) -> ServiceResult<u64> {
     rebuild_counting(store, index, &std::sync::atomic::AtomicU64::new(0))
@@ -87,10 +95,9 @@ pub fn rebuild_counting(
     index: &SearchIndex,
     progress: &std::sync::atomic::AtomicU64,
 ) -> ServiceResult<u64> {
-    index.set_rebuilding(true);
     let result = (|| {
+        begin_rebuild(store, index)?;
         let head = store.read_blocking(store_tickets::outbox_head)?;
-        index.delete_all()?;
         let tenants = store.read_blocking(store_tenants::list_tenants)?;
         let mut count = 0u64;
         for tenant in tenants {
@@ -120,9 +127,11 @@ pub fn rebuild_counting(
     result
 }
 
-/// Opens (or rebuilds) the index and returns it ready for the loop.
-pub fn open(dir: &std::path::Path) -> ServiceResult<(SearchIndex, Option<String>)> {
-    let (index, state) = SearchIndex::open(dir)?;
+/// Opens the index of `store`'s database; the reason is set when it must be rebuilt
+/// (`rebuild`, or [`run`] with the reason).
+pub fn open(dir: &std::path::Path, store: &Store) -> ServiceResult<(SearchIndex, Option<String>)> {
+    let generation = store.read_blocking(generation::read)?;
+    let (index, state) = SearchIndex::open(dir, generation)?;
     match state {
         OpenState::Ready { .. } => Ok((index, None)),
         OpenState::NeedsRebuild { reason } => Ok((index, Some(reason))),

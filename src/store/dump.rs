@@ -82,12 +82,16 @@ impl StagingDb {
         Ok(())
     }
 
-    /// Makes everything loaded durable and closes the file (redb allows one open handle
-    /// per file, and the checks that follow open it as a [`super::Store`]).
+    /// Gives the file a new generation (it is about to replace another database, whose
+    /// search index must not be taken for its own), makes everything loaded durable and
+    /// closes the file (redb allows one open handle per file, and the checks that follow
+    /// open it as a [`super::Store`]).
     pub fn finish(self) -> Result<(), StoreError> {
         let mut txn = self.db.begin_write()?;
         txn.set_durability(Durability::Immediate)?;
-        txn.commit()?;
+        let txn = WriteTx::new(txn);
+        super::generation::write_new(&txn)?;
+        txn.into_inner().commit()?;
         Ok(())
     }
 }

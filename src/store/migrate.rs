@@ -44,6 +44,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "ticket sort indexes keyed by status first",
         apply: v2_status_first_sort_indexes,
     },
+    Migration {
+        to: 3,
+        name: "a database generation the search index is checked against",
+        apply: v3_generation,
+    },
 ];
 
 /// The newest schema version this binary reads and writes.
@@ -138,6 +143,10 @@ fn v2_status_first_sort_indexes(txn: &WriteTx) -> Result<(), StoreError> {
         txn.raw().delete_table(old)?;
     }
     Ok(())
+}
+
+fn v3_generation(txn: &WriteTx) -> Result<(), StoreError> {
+    super::generation::write_new(txn).map(drop)
 }
 
 /// What the caller needs to know about the instance when initialising a fresh file.

@@ -12,11 +12,14 @@ pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod catalog;
+mod damage;
 pub mod dump;
 pub mod error;
+pub mod generation;
 pub mod invitations;
 pub mod keys;
 pub mod migrate;
+mod overlay;
 pub mod record;
 pub mod sessions;
 pub mod settings;
@@ -54,6 +57,7 @@ struct Inner {
     open: RwLock<Arc<OpenFile>>,
     path: PathBuf,
     schema_version: u32,
+    damage: Arc<damage::Damage>,
 }
 
 struct OpenFile {
@@ -87,13 +91,61 @@ impl Store {
         if !db_path.try_exists()? {
             create_initialised(db_path, clock)?;
         }
-        let (open, schema_version) = open_file(db_path, clock)?;
+        let damage = Arc::new(damage::Damage::new(db_path));
+        let (open, schema_version) = open_file(db_path, clock, &damage)?;
         tracing::info!(path = %db_path.display(), schema_version, "database open");
         Ok(Store {
             inner: Arc::new(Inner {
                 open: RwLock::new(Arc::new(open)),
                 path: db_path.to_owned(),
                 schema_version,
+                damage,
+            }),
+        })
+    }
+
+    /// Opens an existing file for reading while leaving it byte for byte as it is: whatever
+    /// redb writes while opening (the repair after an unclean shutdown, a migration, the
+    /// integrity check's commit) stays in memory (docs/storage.md, "Opening without
+    /// writing"). Writes through the handle fail with [`StoreError::WriterGone`].
+    ///
+    /// With `check_integrity`, redb verifies the checksum of every page of the committed trees
+    /// first; damage comes back as [`StoreError::Damaged`]. Blocking.
+    pub fn open_unchanged(db_path: &Path, check_integrity: bool) -> Result<Store, StoreError> {
+        let file = File::open(db_path)?;
+        let backend = overlay::Overlay::new(file)?;
+        let damage = Arc::new(damage::Damage::new(db_path));
+        let opened = damage::catch_panic_in_redb(|| {
+            let mut db = Database::builder()
+                .set_cache_size(CACHE_BYTES)
+                .create_with_backend(backend)?;
+            // Not `set_check_integrity_on_open`: that hides whether the check had to fall back
+            // to the previous commit, which is damage `verify` must report.
+            if check_integrity && !db.check_integrity()? {
+                return Err(DatabaseError::Storage(StorageError::Corrupted(
+                    "its newest commit failed the integrity check".into(),
+                )));
+            }
+            Ok(db)
+        });
+        let db = match opened {
+            Ok(Ok(db)) => db,
+            Ok(Err(e)) => return Err(classify_open_error(db_path, e)),
+            Err(damage::RedbPanicked) => return Err(panicked_while_reading(db_path)),
+        };
+        let schema_version =
+            damage::catch_panic_in_redb(|| migrate::prepare(&db, &init_info(&SystemClock)))
+                .map_err(|damage::RedbPanicked| panicked_while_reading(db_path))?
+                .map_err(|e| damaged_if_corrupt(db_path, e))?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                open: RwLock::new(Arc::new(OpenFile {
+                    writer: Writer::none(),
+                    db: Arc::new(db),
+                })),
+                path: db_path.to_owned(),
+                schema_version,
+                damage,
             }),
         })
     }
@@ -103,7 +155,7 @@ impl Store {
     /// restore, after [`Store::shutdown`] and after the restored file was moved into place.
     /// Blocking.
     pub fn reopen(&self) -> Result<(), StoreError> {
-        let (open, schema_version) = open_file(&self.inner.path, &SystemClock)?;
+        let (open, schema_version) = open_file(&self.inner.path, &SystemClock, &self.inner.damage)?;
         if schema_version != self.inner.schema_version {
             return Err(StoreError::Internal(format!(
                 "reopened schema version {schema_version}, expected {}",
@@ -111,6 +163,7 @@ impl Store {
             )));
         }
         *self.inner.open.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(open);
+        self.inner.damage.clear();
         tracing::info!(path = %self.inner.path.display(), "database reopened");
         Ok(())
     }
@@ -178,8 +231,10 @@ impl Store {
     {
         let store = self.clone();
         tokio::task::spawn_blocking(move || {
-            let txn = ReadTx::new(store.current().db.begin_read().map_err(StoreError::from)?);
-            f(&txn)
+            store.inner.damage.guard(|| {
+                let txn = ReadTx::new(store.current().db.begin_read().map_err(StoreError::from)?);
+                f(&txn)
+            })
         })
         .await
         .map_err(|e| StoreError::Internal(format!("read task failed: {e}")))?
@@ -190,8 +245,19 @@ impl Store {
         &self,
         f: impl FnOnce(&ReadTx) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        let txn = ReadTx::new(self.current().db.begin_read()?);
-        f(&txn)
+        self.inner
+            .damage
+            .guard(|| {
+                let txn = ReadTx::new(self.current().db.begin_read()?);
+                f(&txn)
+            })
+            .map_err(|e| self.inner.damage.check(e))
+    }
+
+    /// Whether a store operation has met a damaged page since the file was opened
+    /// (`/healthz`, `/readyz`).
+    pub fn is_damaged(&self) -> bool {
+        self.inner.damage.is_found()
     }
 
     /// For `/healthz`: proves a read transaction can start and the schema row is readable.
@@ -248,14 +314,18 @@ impl Store {
     }
 }
 
-fn open_file(db_path: &Path, clock: &dyn Clock) -> Result<(OpenFile, u32), StoreError> {
+fn open_file(
+    db_path: &Path,
+    clock: &dyn Clock,
+    damage: &Arc<damage::Damage>,
+) -> Result<(OpenFile, u32), StoreError> {
     refuse_newer_without_writing(db_path)?;
     let db = open_existing(db_path)?;
     let init = init_info(clock);
     let schema_version =
         migrate::prepare(&db, &init).map_err(|e| damaged_if_corrupt(db_path, e))?;
     let db = Arc::new(db);
-    let writer = Writer::spawn(Arc::clone(&db))?;
+    let writer = Writer::spawn(Arc::clone(&db), Arc::clone(damage))?;
     Ok((OpenFile { writer, db }, schema_version))
 }
 
@@ -328,19 +398,22 @@ fn sync_dir(path: &Path) -> Result<(), StoreError> {
 /// anyway, so a cache this size costs little speed.
 const CACHE_BYTES: usize = 64 * 1024 * 1024;
 
-/// Opens an existing file without ever initialising or truncating it.
+/// Refuses a file of a newer schema before anything is written to it.
 /// A refused start must leave the file byte for byte as it was, but opening it writable
-/// already writes (redb marks the file in use), so the schema version is first read through
-/// a read-only handle. A file that cannot be opened read-only (one that needs recovery
-/// after a crash, or a damaged one) is left to the writable open, which repairs or refuses
-/// it as before.
+/// already writes (redb marks the file in use, and repairs it after an unclean shutdown), so
+/// the schema version is read first through redb's read-only handle, or, for a file that
+/// needs recovery (which the read-only handle refuses), through the in-memory overlay that
+/// repairs without touching the file (docs/storage.md, "Opening without writing"). A file
+/// neither can read is left to the writable open, which reports the damage.
 fn refuse_newer_without_writing(path: &Path) -> Result<(), StoreError> {
-    let opened = catch_unwind(AssertUnwindSafe(|| redb::ReadOnlyDatabase::open(path)));
-    match opened {
-        Ok(Ok(db)) => match migrate::refuse_newer(&db) {
-            Err(e @ StoreError::NewerSchema { .. }) => Err(e),
-            _ => Ok(()),
-        },
+    let read_only = catch_unwind(AssertUnwindSafe(|| redb::ReadOnlyDatabase::open(path)));
+    let found = match read_only {
+        Ok(Ok(db)) => migrate::refuse_newer(&db),
+        // Opening prepares the schema, which refuses a newer one.
+        _ => Store::open_unchanged(path, false).map(drop),
+    };
+    match found {
+        Err(e @ StoreError::NewerSchema { .. }) => Err(e),
         _ => Ok(()),
     }
 }
@@ -353,10 +426,14 @@ fn open_existing(path: &Path) -> Result<Database, StoreError> {
     })) {
         Ok(Ok(db)) => Ok(db),
         Ok(Err(e)) => Err(classify_open_error(path, e)),
-        Err(_) => Err(StoreError::Damaged {
-            path: path.to_owned(),
-            detail: "the storage engine failed while reading it".into(),
-        }),
+        Err(_) => Err(panicked_while_reading(path)),
+    }
+}
+
+fn panicked_while_reading(path: &Path) -> StoreError {
+    StoreError::Damaged {
+        path: path.to_owned(),
+        detail: "the storage engine failed while reading it".into(),
     }
 }
 

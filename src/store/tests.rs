@@ -336,3 +336,26 @@ async fn shutdown_stops_the_writer_but_not_reads() {
     assert_eq!(get_value(&store, 1), Some(1));
     store.check_readable().await.unwrap();
 }
+
+#[test]
+fn newer_schema_after_an_unclean_shutdown_is_refused_without_a_write() {
+    let (_dir, path) = temp_db();
+    let store = Store::open(&path).unwrap();
+    store
+        .write_blocking(|txn| migrate::write_schema_version(txn, 7))
+        .unwrap();
+    // The file as a process that died now would leave it: marked as in use, needing the
+    // recovery that redb's read-only open refuses.
+    let crashed = path.with_file_name("crashed.redb");
+    std::fs::copy(&path, &crashed).unwrap();
+    drop(store);
+    let path = crashed;
+    assert!(redb::ReadOnlyDatabase::open(&path).is_err());
+    let before = std::fs::read(&path).unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(
+        matches!(err, StoreError::NewerSchema { found: 7, .. }),
+        "{err}"
+    );
+    assert!(std::fs::read(&path).unwrap() == before);
+}

@@ -22,6 +22,7 @@ use std::thread::JoinHandle;
 use redb::{Database, Durability};
 use tokio::sync::{mpsc, oneshot};
 
+use super::damage::{self, Damage};
 use super::error::StoreError;
 
 /// Most commands applied in one transaction; bounds a batch's memory and the latency of the
@@ -90,18 +91,28 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) fn spawn(db: Arc<Database>) -> Result<Writer, StoreError> {
+    pub(crate) fn spawn(db: Arc<Database>, damage: Arc<Damage>) -> Result<Writer, StoreError> {
         let (queue, rx) = mpsc::channel(QUEUE_CAPACITY);
         let commits = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&commits);
         let thread = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || run(&db, rx, &counter))?;
+            .spawn(move || run(&db, rx, &counter, &damage))?;
         Ok(Writer {
             queue: Some(queue),
             thread: Some(thread),
             commits,
         })
+    }
+
+    /// A writer that refuses every command with [`StoreError::WriterGone`], for a handle
+    /// that must never write ([`super::Store::open_unchanged`]).
+    pub(crate) fn none() -> Writer {
+        Writer {
+            queue: None,
+            thread: None,
+            commits: Arc::new(AtomicU64::new(0)),
+        }
     }
 
     /// Queues `command` and waits until the commit that contains it.
@@ -187,7 +198,7 @@ where
     (Msg::Job(Box::new(job)), answer)
 }
 
-fn run(db: &Database, mut rx: mpsc::Receiver<Msg>, commits: &AtomicU64) {
+fn run(db: &Database, mut rx: mpsc::Receiver<Msg>, commits: &AtomicU64, damage: &Damage) {
     let mut inbox = Vec::with_capacity(MAX_BATCH);
     let mut acks = Vec::new();
     while acks.is_empty() {
@@ -205,7 +216,7 @@ fn run(db: &Database, mut rx: mpsc::Receiver<Msg>, commits: &AtomicU64) {
             }
         }
         if !batch.is_empty() {
-            commit_batch(db, batch, commits);
+            commit_batch(db, batch, commits, damage);
         }
     }
     rx.close();
@@ -222,7 +233,7 @@ fn run(db: &Database, mut rx: mpsc::Receiver<Msg>, commits: &AtomicU64) {
 }
 
 /// Applies `batch` in one transaction and answers every command.
-fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>, commits: &AtomicU64) {
+fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>, commits: &AtomicU64, damage: &Damage) {
     // `None` while a command is live; `Some(Ok(()))` when it failed on its own (its job holds
     // its error), `Some(Err(e))` when it failed with `e`.
     let mut failed: Vec<Option<Result<(), StoreError>>> = vec![None; batch.len()];
@@ -236,7 +247,7 @@ fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>, commits: &AtomicU64
         let txn = match begin(db) {
             Ok(txn) => txn,
             Err(e) => {
-                fail_live(&mut failed, &e);
+                fail_live(&mut failed, &damage.check(e));
                 break;
             }
         };
@@ -244,9 +255,15 @@ fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>, commits: &AtomicU64
             if failure.is_some() {
                 continue;
             }
-            let result = match catch_unwind(AssertUnwindSafe(|| job.run(&txn))) {
-                Ok(Ok(())) => None,
-                Ok(Err(CommandFailed)) => Some(Ok(())),
+            let ran = catch_unwind(AssertUnwindSafe(|| {
+                damage::catch_panic_in_redb(|| job.run(&txn))
+            }));
+            let result = match ran {
+                Ok(Ok(Ok(()))) => None,
+                Ok(Ok(Err(CommandFailed))) => Some(Ok(())),
+                Ok(Err(damage::RedbPanicked)) => Some(Err(
+                    damage.found("the storage engine failed while changing a page")
+                )),
                 Err(_) => Some(Err(StoreError::Internal("a write command panicked".into()))),
             };
             if let Some(outcome) = result {
@@ -258,13 +275,21 @@ fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>, commits: &AtomicU64
                 continue 'attempt;
             }
         }
-        match txn.into_inner().commit() {
+        let committed = damage::catch_panic_in_redb(|| txn.into_inner().commit()).unwrap_or_else(
+            |damage::RedbPanicked| {
+                Err(
+                    redb::StorageError::Corrupted("the commit failed while writing pages".into())
+                        .into(),
+                )
+            },
+        );
+        match committed {
             Ok(()) => {
                 commits.fetch_add(1, Ordering::Relaxed);
                 tracing::trace!(batch = live, attempts, "group commit");
             }
             Err(e) => {
-                let e = StoreError::from(e);
+                let e = damage.check(StoreError::from(e));
                 tracing::error!(error = %e, batch = live, "group commit failed");
                 fail_live(&mut failed, &e);
             }

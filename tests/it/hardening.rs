@@ -6,7 +6,7 @@ use std::process::{Command, Output};
 
 use sha2::Digest;
 
-fn supportbox(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub fn supportbox(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_supportbox"));
     command.args(args).env("SUPPORTBOX_DATA_DIR", data);
     for (k, v) in env {
@@ -15,7 +15,7 @@ fn supportbox(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     command.output().unwrap()
 }
 
-fn file_hash(path: &Path) -> Vec<u8> {
+pub fn file_hash(path: &Path) -> Vec<u8> {
     sha2::Sha256::digest(std::fs::read(path).unwrap()).to_vec()
 }
 

@@ -11,6 +11,7 @@ mod backup;
 mod browser;
 mod connections;
 mod escaping;
+mod faults;
 mod hardening;
 mod shell;
 mod smoke;

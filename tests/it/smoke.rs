@@ -13,6 +13,26 @@ pub struct Running {
     child: Child,
     pub https_port: u16,
     pub http_port: u16,
+    /// Every line the server wrote to stderr so far (its JSON log).
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Running {
+    /// Stops the server as an operator would (SIGTERM) and waits for it to exit.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        self.child.wait().unwrap()
+    }
+
+    /// Log lines containing `needle`.
+    pub fn log_lines(&self, needle: &str) -> Vec<String> {
+        let log = self.log.lock().unwrap();
+        log.iter().filter(|l| l.contains(needle)).cloned().collect()
+    }
 }
 
 impl Drop for Running {
@@ -80,17 +100,21 @@ pub fn start_with(
         .unwrap();
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = mpsc::channel();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = std::sync::Arc::clone(&log);
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if line.contains("Supportbox is serving") {
                 let _ = tx.send(());
             }
+            kept.lock().unwrap().push(line);
         }
     });
     let running = Running {
         child,
         https_port,
         http_port,
+        log,
     };
     rx.recv_timeout(Duration::from_secs(30))
         .expect("the server announces that it is serving");
@@ -100,7 +124,7 @@ pub fn start_with(
 /// Trusts the generated CA and sends "localhost" to 127.0.0.1, where the server listens:
 /// left to the resolver, ::1 may be tried first, and another test's process (chromedriver
 /// binds both loopbacks) can hold the same port number there.
-fn client(ca_pem: &[u8]) -> reqwest::Client {
+pub fn client(ca_pem: &[u8]) -> reqwest::Client {
     reqwest::Client::builder()
         .resolve("localhost", std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
         .tls_certs_only([reqwest::Certificate::from_pem(ca_pem).unwrap()])

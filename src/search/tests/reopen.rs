@@ -10,7 +10,7 @@ fn payload_survives_reopen() {
     let (dir, index) = sample();
     index.commit(42).unwrap();
     drop(index);
-    let (index, state) = SearchIndex::open(dir.path()).unwrap();
+    let (index, state) = SearchIndex::open(dir.path(), GENERATION).unwrap();
     assert_eq!(
         state,
         OpenState::Ready {
@@ -25,12 +25,12 @@ fn payload_survives_reopen() {
 fn second_open_is_busy_and_wipes_nothing() {
     let (dir, index) = sample();
     assert!(matches!(
-        SearchIndex::open(dir.path()),
+        SearchIndex::open(dir.path(), GENERATION),
         Err(SearchError::Busy)
     ));
     assert_eq!(staff(&index, T1, "drucker"), [1]);
     drop(index);
-    let (_, state) = SearchIndex::open(dir.path()).unwrap();
+    let (_, state) = SearchIndex::open(dir.path(), GENERATION).unwrap();
     assert_eq!(
         state,
         OpenState::Ready {
@@ -42,7 +42,7 @@ fn second_open_is_busy_and_wipes_nothing() {
 #[test]
 fn rebuild_commits_only_when_done() {
     let dir = tempfile::tempdir().unwrap();
-    let (index, _) = SearchIndex::open(dir.path()).unwrap();
+    let (index, _) = SearchIndex::open(dir.path(), GENERATION).unwrap();
     index.set_rebuilding(true);
     index.delete_all().unwrap();
     index
@@ -50,7 +50,7 @@ fn rebuild_commits_only_when_done() {
         .unwrap();
     // Dies before committing: the next start rebuilds again.
     drop(index);
-    let (index, state) = SearchIndex::open(dir.path()).unwrap();
+    let (index, state) = SearchIndex::open(dir.path(), GENERATION).unwrap();
     assert!(matches!(state, OpenState::NeedsRebuild { .. }), "{state:?}");
     index.set_rebuilding(true);
     index.delete_all().unwrap();
@@ -60,7 +60,7 @@ fn rebuild_commits_only_when_done() {
     index.commit(5).unwrap();
     index.set_rebuilding(false);
     drop(index);
-    let (index, state) = SearchIndex::open(dir.path()).unwrap();
+    let (index, state) = SearchIndex::open(dir.path(), GENERATION).unwrap();
     assert_eq!(
         state,
         OpenState::Ready {
@@ -71,7 +71,7 @@ fn rebuild_commits_only_when_done() {
 }
 
 fn assert_rebuilt_empty(dir: &Path) {
-    let (index, state) = SearchIndex::open(dir).unwrap();
+    let (index, state) = SearchIndex::open(dir, GENERATION).unwrap();
     assert!(matches!(state, OpenState::NeedsRebuild { .. }), "{state:?}");
     assert_eq!(index.doc_count(), 0);
     index
@@ -80,7 +80,7 @@ fn assert_rebuilt_empty(dir: &Path) {
     index.commit(1).unwrap();
     assert_eq!(staff(&index, T1, "neuaufbau"), [1]);
     drop(index);
-    let (_, state) = SearchIndex::open(dir).unwrap();
+    let (_, state) = SearchIndex::open(dir, GENERATION).unwrap();
     assert_eq!(
         state,
         OpenState::Ready {
@@ -124,6 +124,50 @@ fn garbage_needs_rebuild_and_unrelated_files_survive() {
 
     // A missing directory is created.
     let parent = tempfile::tempdir().unwrap();
-    let (_, state) = SearchIndex::open(&parent.path().join("a/b")).unwrap();
+    let (_, state) = SearchIndex::open(&parent.path().join("a/b"), GENERATION).unwrap();
     assert!(matches!(state, OpenState::NeedsRebuild { .. }));
+}
+
+#[test]
+fn an_index_of_another_database_generation_is_rebuilt() {
+    let (dir, index) = sample();
+    drop(index);
+    let (index, state) = SearchIndex::open(dir.path(), GENERATION + 1).unwrap();
+    match state {
+        OpenState::NeedsRebuild { reason } => {
+            assert!(reason.contains("another database generation"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        index.doc_count(),
+        0,
+        "nothing of the other database is searchable"
+    );
+    index.commit(3).unwrap();
+    drop(index);
+    let (_, state) = SearchIndex::open(dir.path(), GENERATION + 1).unwrap();
+    assert_eq!(
+        state,
+        OpenState::Ready {
+            last_applied_seq: 3
+        }
+    );
+}
+
+#[test]
+fn a_begun_rebuild_hides_the_old_documents_at_once_and_survives_no_crash() {
+    let (dir, index) = sample();
+    assert_eq!(staff(&index, T1, "drucker"), [1]);
+    index.begin_rebuild(GENERATION + 1).unwrap();
+    assert!(index.is_rebuilding());
+    assert!(staff(&index, T1, "drucker").is_empty());
+    index
+        .upsert(&ticket(T1, 1, ALICE, "Halb", "fertig"))
+        .unwrap();
+    // Dies before the rebuild's own commit.
+    drop(index);
+    let (index, state) = SearchIndex::open(dir.path(), GENERATION + 1).unwrap();
+    assert!(matches!(state, OpenState::NeedsRebuild { .. }), "{state:?}");
+    assert!(staff(&index, T1, "fertig").is_empty());
 }

@@ -47,7 +47,8 @@ pub fn backup_offline(
     now: Timestamp,
 ) -> Result<Manifest, RestoreError> {
     let dir = open_offline(data_dir)?;
-    let store = Store::open(&dir.db_path())?;
+    // A backup only reads; a refused or failed one must leave the file as it was.
+    let store = Store::open_unchanged(&dir.db_path(), false)?;
     let blobs = BlobStore::new(dir.root())?;
     let mut partial = out.as_os_str().to_owned();
     partial.push(".partial");
@@ -87,7 +88,7 @@ pub struct RestoreReport {
 /// Builds the search index of a staged restore inside its staging directory.
 fn index_staged(staged: &Staged) -> Result<u64, RestoreError> {
     let store = Store::open(&staged.db_path())?;
-    let (index, _) = indexer::open(&staged.dir.join(INDEX_DIR))?;
+    let (index, _) = indexer::open(&staged.dir.join(INDEX_DIR), &store)?;
     let indexed = indexer::rebuild(&store, &index)?;
     // Everything up to the head is in the index; the outbox need not replay it.
     let head = store.read_blocking(store_tickets::outbox_head)?;
@@ -124,7 +125,7 @@ pub fn restore_offline(
 pub fn reindex_offline(data_dir: &Path) -> Result<u64, RestoreError> {
     let dir = open_offline(data_dir)?;
     let store = Store::open(&dir.db_path())?;
-    let (index, _) = indexer::open(&dir.root().join(INDEX_DIR))?;
+    let (index, _) = indexer::open(&dir.root().join(INDEX_DIR), &store)?;
     let indexed = indexer::rebuild(&store, &index)?;
     let head = store.read_blocking(store_tickets::outbox_head)?;
     store.write_blocking(move |w| store_tickets::trim_outbox(w, head))?;
@@ -201,7 +202,16 @@ fn verify_data_dir(path: &Path, report: &mut VerifyReport) -> Result<(), Restore
     if !dir.db_path().exists() {
         return Err(RestoreError::NoDatabase(dir.root().to_owned()));
     }
-    let store = Store::open(&dir.db_path())?;
+    // redb's integrity check first: a damaged page is named here rather than met as a
+    // failure somewhere inside the record checks. The file is left as it was either way.
+    let store = match Store::open_unchanged(&dir.db_path(), true) {
+        Ok(store) => store,
+        Err(e @ crate::store::StoreError::Damaged { .. }) => {
+            report.problems.push(e.to_string());
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    };
     report.problems.extend(check::check_records(&store)?);
     let blobs = BlobStore::new(dir.root())?;
     let referenced = store.read_blocking(crate::store::dump::referenced_blobs)?;

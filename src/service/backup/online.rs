@@ -241,7 +241,19 @@ where
     })
     .await
     .map_err(join_error);
-    let outcome = finish_swap(services, data_dir, swapped).await;
+    let mut outcome = finish_swap(services, data_dir, swapped).await;
+    if outcome.is_ok() {
+        // Before anyone can search again: the index still holds the replaced data.
+        let (store, search) = (services.store.clone(), services.search.clone());
+        let emptied = tokio::task::spawn_blocking(move || indexer::begin_rebuild(&store, &search))
+            .await
+            .map_err(join_error);
+        if let Err(e) = emptied.and_then(|r| r.map_err(RestoreError::from)) {
+            outcome = Err(RestoreError::NeedsRestart(format!(
+                "the search index could not be emptied for its rebuild: {e}"
+            )));
+        }
+    }
     match &outcome {
         Err(RestoreError::NeedsRestart(_)) => {
             // Serving the old or a half-swapped file is not an option; stay in maintenance.

@@ -14,8 +14,8 @@ use crate::domain::ids::{AccountId, PriorityId, TenantId, TokenId, TopicId};
 use crate::store::keys::{KeyError, KeyReader};
 use crate::store::tables::{self, name};
 use crate::store::{
-    Store, StoreError, accounts, audit, catalog, invitations, migrate, sessions, settings, tenants,
-    tickets, tokens,
+    Store, StoreError, accounts, audit, catalog, generation, invitations, migrate, sessions,
+    settings, tenants, tickets, tokens,
 };
 
 /// Rows read per page where a reader pages.
@@ -121,10 +121,19 @@ fn check_instance(txn: &ReadTx, report: &mut Report) {
             .ok_or_else(|| corrupt(name::META, "the schema version row is missing"))?;
         migrate::read_instance(&meta)?
             .ok_or_else(|| corrupt(name::META, "the instance row is missing"))?;
+        if migrate::read_schema_version(&meta)? >= Some(3) {
+            generation::read_from(&meta)?;
+        }
         for row in meta.iter()? {
             let (k, _) = row?;
             let key = k.value();
-            if key != migrate::SCHEMA_VERSION_KEY && key != migrate::INSTANCE_KEY {
+            if ![
+                migrate::SCHEMA_VERSION_KEY,
+                migrate::INSTANCE_KEY,
+                generation::GENERATION_KEY,
+            ]
+            .contains(&key)
+            {
                 return Err(corrupt(name::META, format!("an unknown row {key:?}")));
             }
         }

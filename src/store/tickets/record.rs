@@ -1,5 +1,5 @@
 //! How a ticket is stored: a versioned record holding the domain value and the snapshot of
-//! the sort values its index entries were made from (docs/storage.md, "Records").
+//! the sort values its index entries were made from (docs/storage.md, "Ticket indexes and counts").
 
 use serde::{Deserialize, Serialize};
 
