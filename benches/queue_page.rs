@@ -38,6 +38,7 @@ fn ctx(lang: Lang) -> Option<PageCtx> {
             }),
             tenants: vec![("demo-1".to_owned(), "Demo IT 1".to_owned())],
         }),
+        storage_alert: None,
     })
 }
 

@@ -54,7 +54,12 @@ impl poem::error::ResponseError for AppError {
 
     /// The body is replaced by the error-page middleware; the log keeps the detail.
     fn as_response(&self) -> poem::Response {
-        if self.status().is_server_error() {
+        // A full disk is logged once by the store, not once per refused request.
+        let told_once = matches!(
+            self,
+            AppError::Store(StoreError::DiskFull | StoreError::Reopening)
+        );
+        if self.status().is_server_error() && !told_once {
             tracing::error!(error = %self, "request failed");
         }
         let builder = poem::Response::builder().status(self.status());
@@ -64,6 +69,13 @@ impl poem::error::ResponseError for AppError {
                     poem::http::header::RETRY_AFTER,
                     wait.as_secs().max(1).to_string(),
                 )
+                .finish(),
+            // Both pass by themselves: the store reopens the file once there is room.
+            AppError::Store(StoreError::DiskFull) => builder
+                .header(poem::http::header::RETRY_AFTER, "10")
+                .finish(),
+            AppError::Store(StoreError::Reopening) => builder
+                .header(poem::http::header::RETRY_AFTER, "2")
                 .finish(),
             // Written for the client; the API shows it as the problem's `detail`.
             AppError::BadRequest(detail) => builder

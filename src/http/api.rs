@@ -22,15 +22,17 @@ pub struct ApiUser {
     pub identity: Identity,
 }
 
-async fn check_token(req: &Request, bearer: Bearer) -> Option<ApiUser> {
-    let state = req.data::<AppState>()?;
+/// An unknown, revoked or expired token is a 401; a store that cannot answer right now (a
+/// full disk being healed, a restore) is its own error, not a reason to tell the client
+/// that its token is wrong.
+async fn check_token(req: &Request, bearer: Bearer) -> poem::Result<ApiUser> {
+    let state = req
+        .data::<AppState>()
+        .ok_or_else(|| AppError::Internal("application state missing".to_owned()))?;
     match state.services.authenticate_token(&bearer.token).await {
-        Ok(Some((account, identity))) => Some(ApiUser { account, identity }),
-        Ok(None) => None,
-        Err(e) => {
-            tracing::error!(error = %e, "token check failed");
-            None
-        }
+        Ok(Some((account, identity))) => Ok(ApiUser { account, identity }),
+        Ok(None) => Err(poem_openapi::error::AuthorizationError.into()),
+        Err(e) => Err(AppError::from(e).into()),
     }
 }
 

@@ -33,6 +33,11 @@ pub fn request_lang(req: &Request) -> Lang {
 }
 
 pub fn page_ctx(req: &Request, state: &AppState) -> PageCtx {
+    let user = req
+        .extensions()
+        .get::<RequestAuth>()
+        .map(RequestAuth::user_nav);
+    let operator = user.as_ref().is_some_and(|u| u.operator);
     let current_path = req
         .original_uri()
         .path_and_query()
@@ -55,10 +60,10 @@ pub fn page_ctx(req: &Request, state: &AppState) -> PageCtx {
             .get::<RequestId>()
             .map(|r| r.0.clone())
             .unwrap_or_default(),
-        user: req
-            .extensions()
-            .get::<RequestAuth>()
-            .map(RequestAuth::user_nav),
+        user,
+        storage_alert: operator
+            .then(|| crate::service::health::storage_alert(&state.store))
+            .flatten(),
     }
 }
 

@@ -7,7 +7,7 @@ use poem::{IntoResponse, Response, handler};
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::service::health::{database_damaged, database_readable};
+use crate::service::health::{database_damaged, database_disk_full, database_readable};
 
 #[handler]
 pub async fn healthz(state: Data<&AppState>) -> Response {
@@ -33,6 +33,11 @@ pub async fn readyz(state: Data<&AppState>) -> Response {
         // No Retry-After: this does not pass by itself; a restore ends it.
         Json(json!({ "status": "not ready", "database": "damaged" }))
             .with_status(StatusCode::SERVICE_UNAVAILABLE)
+            .into_response()
+    } else if database_disk_full(&state.store) {
+        Json(json!({ "status": "not ready", "database": "disk full" }))
+            .with_status(StatusCode::SERVICE_UNAVAILABLE)
+            .with_header("retry-after", "10")
             .into_response()
     } else if state.is_ready() {
         Json(json!({ "status": "ready" })).into_response()

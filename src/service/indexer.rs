@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use super::ServiceResult;
+use super::{ServiceError, ServiceResult};
 use crate::domain::ids::TenantId;
 use crate::search::{MessageDoc, OpenState, SearchIndex, TicketDoc};
 use crate::store::tickets::{self as store_tickets, OutboxOp};
@@ -159,6 +159,10 @@ pub async fn run(
         let (s, i) = (store.clone(), index.clone());
         match tokio::task::spawn_blocking(move || catch_up(&s, &i)).await {
             Ok(Ok(_)) => {}
+            // The store reports a full disk once itself and heals it; indexing resumes with it.
+            Ok(Err(ServiceError::Store(StoreError::DiskFull | StoreError::Reopening))) => {
+                tracing::debug!("search indexing waits for the store to write again");
+            }
             Ok(Err(e)) => tracing::error!(error = %e, "search indexing failed; retrying"),
             Err(e) => tracing::error!(error = %e, "search indexing panicked; retrying"),
         }

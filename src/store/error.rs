@@ -35,6 +35,15 @@ pub enum StoreError {
     #[error("storage error: {0}")]
     Redb(#[source] Arc<redb::Error>),
 
+    /// A commit failed on a full disk (or another I/O error); writes are refused until the
+    /// store has reopened the file, which it does by itself once there is room.
+    #[error("the disk is full; writes resume by themselves once space is freed")]
+    DiskFull,
+
+    /// The file is being reopened after a failed write; retry in a moment.
+    #[error("the database is being reopened after a storage error")]
+    Reopening,
+
     /// The writer thread has stopped (shutdown, or it died); nothing of this command was written.
     #[error("the database writer has stopped")]
     WriterGone,

@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod audit;
 pub mod catalog;
 mod damage;
+pub mod disk;
 pub mod dump;
 pub mod error;
 pub mod generation;
@@ -52,12 +53,20 @@ pub struct Store {
 }
 
 struct Inner {
-    /// Replaced as a whole by [`Store::reopen`] (online restore), so every clone of the
-    /// handle moves to the new file at once.
-    open: RwLock<Arc<OpenFile>>,
+    /// Replaced as a whole by [`Store::reopen`] (online restore) and by the healer after a
+    /// failed write, so every clone of the handle moves to the new file at once; `None`
+    /// while the healer reopens the file.
+    open: RwLock<Option<Arc<OpenFile>>>,
     path: PathBuf,
     schema_version: u32,
     damage: Arc<damage::Damage>,
+    disk: Arc<disk::Disk>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.disk.stop();
+    }
 }
 
 struct OpenFile {
@@ -92,16 +101,21 @@ impl Store {
             create_initialised(db_path, clock)?;
         }
         let damage = Arc::new(damage::Damage::new(db_path));
-        let (open, schema_version) = open_file(db_path, clock, &damage)?;
+        let disk = Arc::new(disk::Disk::new(db_path));
+        let (open, schema_version) = open_file(db_path, clock, &damage, &disk)?;
         tracing::info!(path = %db_path.display(), schema_version, "database open");
-        Ok(Store {
-            inner: Arc::new(Inner {
-                open: RwLock::new(Arc::new(open)),
-                path: db_path.to_owned(),
-                schema_version,
-                damage,
-            }),
-        })
+        let inner = Arc::new(Inner {
+            open: RwLock::new(Some(Arc::new(open))),
+            path: db_path.to_owned(),
+            schema_version,
+            damage,
+            disk: Arc::clone(&disk),
+        });
+        let weak = Arc::downgrade(&inner);
+        disk::spawn_healer(disk, move || {
+            weak.upgrade().map(|inner| inner.reopen_in_place())
+        })?;
+        Ok(Store { inner })
     }
 
     /// Opens an existing file for reading while leaving it byte for byte as it is: whatever
@@ -139,13 +153,14 @@ impl Store {
                 .map_err(|e| damaged_if_corrupt(db_path, e))?;
         Ok(Store {
             inner: Arc::new(Inner {
-                open: RwLock::new(Arc::new(OpenFile {
+                open: RwLock::new(Some(Arc::new(OpenFile {
                     writer: Writer::none(),
                     db: Arc::new(db),
-                })),
+                }))),
                 path: db_path.to_owned(),
                 schema_version,
                 damage,
+                disk: Arc::new(disk::Disk::new(db_path)),
             }),
         })
     }
@@ -155,21 +170,17 @@ impl Store {
     /// restore, after [`Store::shutdown`] and after the restored file was moved into place.
     /// Blocking.
     pub fn reopen(&self) -> Result<(), StoreError> {
-        let (open, schema_version) = open_file(&self.inner.path, &SystemClock, &self.inner.damage)?;
-        if schema_version != self.inner.schema_version {
-            return Err(StoreError::Internal(format!(
-                "reopened schema version {schema_version}, expected {}",
-                self.inner.schema_version
-            )));
-        }
-        *self.inner.open.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(open);
+        let open = self.inner.open_again()?;
+        self.inner.install(Some(Arc::new(open)));
         self.inner.damage.clear();
+        self.inner.disk.set(disk::DiskState::Writable);
         tracing::info!(path = %self.inner.path.display(), "database reopened");
         Ok(())
     }
 
-    fn current(&self) -> Arc<OpenFile> {
-        Arc::clone(&self.inner.open.read().unwrap_or_else(|e| e.into_inner()))
+    /// The open file, or the reason there is none right now (it is being reopened).
+    fn current(&self) -> Result<Arc<OpenFile>, StoreError> {
+        self.inner.current()
     }
 
     /// Runs `cmd` in the writer's next transaction; resolves only after that transaction is
@@ -190,7 +201,10 @@ impl Store {
         &self,
         cmd: impl FnMut(&WriteTx) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
-        self.current().writer.write_blocking(cmd)
+        if let Some(refused) = self.inner.disk.refusal() {
+            return Err(refused);
+        }
+        self.current()?.writer.write_blocking(cmd)
     }
 
     /// [`Store::write`] for commands that decide by business rules: the command fails with
@@ -204,7 +218,10 @@ impl Store {
         R: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        let open = self.current();
+        if let Some(refused) = self.inner.disk.refusal() {
+            return Err(E::from(refused));
+        }
+        let open = self.current().map_err(E::from)?;
         open.writer.write(cmd).await
     }
 
@@ -232,7 +249,7 @@ impl Store {
         let store = self.clone();
         tokio::task::spawn_blocking(move || {
             store.inner.damage.guard(|| {
-                let txn = ReadTx::new(store.current().db.begin_read().map_err(StoreError::from)?);
+                let txn = ReadTx::new(store.current()?.db.begin_read().map_err(StoreError::from)?);
                 f(&txn)
             })
         })
@@ -248,10 +265,16 @@ impl Store {
         self.inner
             .damage
             .guard(|| {
-                let txn = ReadTx::new(self.current().db.begin_read()?);
+                let txn = ReadTx::new(self.current()?.db.begin_read()?);
                 f(&txn)
             })
             .map_err(|e| self.inner.damage.check(e))
+    }
+
+    /// Whether the store can write, or is waiting for room after a failed write
+    /// (`/readyz`, the operator's pages).
+    pub fn disk_state(&self) -> disk::DiskState {
+        self.inner.disk.state()
     }
 
     /// Whether a store operation has met a damaged page since the file was opened
@@ -299,18 +322,94 @@ impl Store {
     /// Commits everything queued so far, then stops the writer; later writes fail with
     /// [`StoreError::WriterGone`]. Reads keep working until the last clone drops.
     pub async fn shutdown(&self) {
-        let open = self.current();
-        open.writer.shutdown().await;
+        if let Ok(open) = self.current() {
+            open.writer.shutdown().await;
+        }
     }
 
     #[cfg(test)]
     pub(crate) fn queued(&self) -> usize {
-        self.current().writer.queued()
+        self.current().map_or(0, |open| open.writer.queued())
     }
 
     /// How many write transactions the writer has committed (group-commit metrics, tests).
     pub fn commit_count(&self) -> u64 {
-        self.current().writer.commit_count()
+        self.current().map_or(0, |open| open.writer.commit_count())
+    }
+}
+
+/// How long the healer waits for running transactions to let go of the old handle before it
+/// gives the handle back and tries again later (a backup download holds a snapshot for as
+/// long as it streams).
+const DRAIN_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl Inner {
+    fn current(&self) -> Result<Arc<OpenFile>, StoreError> {
+        self.open
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or(StoreError::Reopening)
+    }
+
+    fn install(&self, open: Option<Arc<OpenFile>>) -> Option<Arc<OpenFile>> {
+        std::mem::replace(
+            &mut *self.open.write().unwrap_or_else(|e| e.into_inner()),
+            open,
+        )
+    }
+
+    fn open_again(&self) -> Result<OpenFile, StoreError> {
+        let (open, schema_version) = open_file(&self.path, &SystemClock, &self.damage, &self.disk)?;
+        if schema_version != self.schema_version {
+            return Err(StoreError::Internal(format!(
+                "reopened schema version {schema_version}, expected {}",
+                self.schema_version
+            )));
+        }
+        Ok(open)
+    }
+
+    /// After a failed write: closes the file once nothing uses it any more and opens it again
+    /// (docs/storage.md, "A full disk"). redb allows one handle per file, so the old one must
+    /// be gone first; meanwhile every operation gets [`StoreError::Reopening`]. Blocking; runs
+    /// on the healer thread.
+    fn reopen_in_place(&self) -> Result<(), StoreError> {
+        self.disk.set(disk::DiskState::Reopening);
+        if let Some(mut old) = self.install(None) {
+            let started = std::time::Instant::now();
+            loop {
+                match Arc::try_unwrap(old) {
+                    // Joins the writer thread, then closes the file.
+                    Ok(file) => break drop(file),
+                    Err(shared) if started.elapsed() < DRAIN_WAIT => {
+                        old = shared;
+                        // Waiting for other threads to finish their transactions: there is no
+                        // event to wait for.
+                        #[allow(clippy::disallowed_methods)]
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                    }
+                    Err(shared) => {
+                        self.install(Some(shared));
+                        self.disk.set(disk::DiskState::Full);
+                        return Err(StoreError::Conflict(
+                            "transactions still running; the reopen is tried again".into(),
+                        ));
+                    }
+                }
+            }
+        }
+        match self.open_again() {
+            Ok(open) => {
+                self.install(Some(Arc::new(open)));
+                self.disk.set(disk::DiskState::Writable);
+                Ok(())
+            }
+            Err(e) => {
+                self.disk.set(disk::DiskState::Full);
+                Err(e)
+            }
+        }
     }
 }
 
@@ -318,6 +417,7 @@ fn open_file(
     db_path: &Path,
     clock: &dyn Clock,
     damage: &Arc<damage::Damage>,
+    disk: &Arc<disk::Disk>,
 ) -> Result<(OpenFile, u32), StoreError> {
     refuse_newer_without_writing(db_path)?;
     let db = open_existing(db_path)?;
@@ -325,7 +425,7 @@ fn open_file(
     let schema_version =
         migrate::prepare(&db, &init).map_err(|e| damaged_if_corrupt(db_path, e))?;
     let db = Arc::new(db);
-    let writer = Writer::spawn(Arc::clone(&db), Arc::clone(damage))?;
+    let writer = Writer::spawn(Arc::clone(&db), Arc::clone(damage), Arc::clone(disk))?;
     Ok((OpenFile { writer, db }, schema_version))
 }
 

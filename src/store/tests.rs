@@ -288,7 +288,7 @@ async fn reads_run_on_snapshots_and_health_check_passes() {
     let store = Store::open(&path).unwrap();
     store.check_readable().await.unwrap();
     store.write(put(1, 1)).await.unwrap();
-    let snapshot = store.current().db.begin_read().unwrap();
+    let snapshot = store.current().unwrap().db.begin_read().unwrap();
     store.write(put(1, 2)).await.unwrap();
     let old = snapshot
         .open_table(VALUES)

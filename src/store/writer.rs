@@ -23,6 +23,7 @@ use redb::{Database, Durability};
 use tokio::sync::{mpsc, oneshot};
 
 use super::damage::{self, Damage};
+use super::disk::Disk;
 use super::error::StoreError;
 
 /// Most commands applied in one transaction; bounds a batch's memory and the latency of the
@@ -91,13 +92,17 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) fn spawn(db: Arc<Database>, damage: Arc<Damage>) -> Result<Writer, StoreError> {
+    pub(crate) fn spawn(
+        db: Arc<Database>,
+        damage: Arc<Damage>,
+        disk: Arc<Disk>,
+    ) -> Result<Writer, StoreError> {
         let (queue, rx) = mpsc::channel(QUEUE_CAPACITY);
         let commits = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&commits);
         let thread = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || run(&db, rx, &counter, &damage))?;
+            .spawn(move || run(&db, rx, &counter, &damage, &disk))?;
         Ok(Writer {
             queue: Some(queue),
             thread: Some(thread),
@@ -198,7 +203,13 @@ where
     (Msg::Job(Box::new(job)), answer)
 }
 
-fn run(db: &Database, mut rx: mpsc::Receiver<Msg>, commits: &AtomicU64, damage: &Damage) {
+fn run(
+    db: &Database,
+    mut rx: mpsc::Receiver<Msg>,
+    commits: &AtomicU64,
+    damage: &Damage,
+    disk: &Disk,
+) {
     let mut inbox = Vec::with_capacity(MAX_BATCH);
     let mut acks = Vec::new();
     while acks.is_empty() {
@@ -216,7 +227,7 @@ fn run(db: &Database, mut rx: mpsc::Receiver<Msg>, commits: &AtomicU64, damage: 
             }
         }
         if !batch.is_empty() {
-            commit_batch(db, batch, commits, damage);
+            commit_batch(db, batch, commits, damage, disk);
         }
     }
     rx.close();
@@ -233,7 +244,13 @@ fn run(db: &Database, mut rx: mpsc::Receiver<Msg>, commits: &AtomicU64, damage: 
 }
 
 /// Applies `batch` in one transaction and answers every command.
-fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>, commits: &AtomicU64, damage: &Damage) {
+fn commit_batch(
+    db: &Database,
+    mut batch: Vec<Box<dyn Job>>,
+    commits: &AtomicU64,
+    damage: &Damage,
+    disk: &Disk,
+) {
     // `None` while a command is live; `Some(Ok(()))` when it failed on its own (its job holds
     // its error), `Some(Err(e))` when it failed with `e`.
     let mut failed: Vec<Option<Result<(), StoreError>>> = vec![None; batch.len()];
@@ -247,7 +264,7 @@ fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>, commits: &AtomicU64
         let txn = match begin(db) {
             Ok(txn) => txn,
             Err(e) => {
-                fail_live(&mut failed, &damage.check(e));
+                fail_live(&mut failed, &disk.check(damage.check(e)));
                 break;
             }
         };
@@ -289,8 +306,11 @@ fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>, commits: &AtomicU64
                 tracing::trace!(batch = live, attempts, "group commit");
             }
             Err(e) => {
-                let e = damage.check(StoreError::from(e));
-                tracing::error!(error = %e, batch = live, "group commit failed");
+                let e = disk.check(damage.check(StoreError::from(e)));
+                // A full disk is reported once, by `disk`, and heals by itself.
+                if !matches!(e, StoreError::DiskFull) {
+                    tracing::error!(error = %e, batch = live, "group commit failed");
+                }
                 fail_live(&mut failed, &e);
             }
         }

@@ -137,6 +137,11 @@ fn frame(ctx: &PageCtx, title: &str, body: Markup, version: bool) -> Markup {
                         }
                     }
                 }
+                @if let Some(alert) = ctx.storage_alert {
+                    div.bar {
+                        p.error-summary.storage-alert role="alert" { (ctx.t(alert)) }
+                    }
+                }
                 main #content tabindex="-1" { (body) }
                 footer.site-footer {
                     div.bar {

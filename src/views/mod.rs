@@ -46,6 +46,9 @@ pub struct PageCtx {
     pub request_id: String,
     /// The signed-in person, `None` for anonymous visitors.
     pub user: Option<UserNav>,
+    /// For the operator, on every page: the message key of a storage problem that needs
+    /// them (a damaged database, a full disk).
+    pub storage_alert: Option<&'static str>,
 }
 
 /// Who is signed in and where, for the navigation, tenant switcher and sign-out button.
@@ -97,6 +100,7 @@ pub(crate) mod test_support {
             ca_available: true,
             request_id: "req-1".to_owned(),
             user: None,
+            storage_alert: None,
         }
     }
 

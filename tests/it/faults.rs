@@ -425,3 +425,196 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A small tmpfs for a full disk, unmounted when dropped.
+struct SmallDisk {
+    mount: std::path::PathBuf,
+}
+
+impl SmallDisk {
+    /// `None` (with one line saying why) where mounting is not permitted.
+    fn mount(at: &Path, mib: u64) -> Option<SmallDisk> {
+        std::fs::create_dir_all(at).unwrap();
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
+            .arg(at)
+            .output();
+        match out {
+            Ok(o) if o.status.success() => Some(SmallDisk {
+                mount: at.to_owned(),
+            }),
+            Ok(o) => {
+                eprintln!(
+                    "skipped: mounting a tmpfs is not permitted here ({})",
+                    String::from_utf8_lossy(&o.stderr).trim()
+                );
+                None
+            }
+            Err(e) => {
+                eprintln!("skipped: mount could not run ({e})");
+                None
+            }
+        }
+    }
+
+    /// Writes a file until the filesystem refuses more.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let filler = self.mount.join("filler");
+        let mut file = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![0x55u8; 64 * 1024];
+        while file.write_all(&chunk).is_ok() {}
+        // The last partial chunk may sit in the file's buffer; what is on disk counts.
+        let _ = file.sync_all();
+        filler
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.mount)
+            .status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn after_a_full_disk_writes_resume_by_themselves_and_nothing_acknowledged_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(disk) = SmallDisk::mount(&dir.path().join("small"), 96) else {
+        return;
+    };
+    let data = disk.mount.join("data");
+    let (slug, customer, password) = demo(&data);
+    let token = format!("sbt_{}", "d1".repeat(32));
+    tokio::task::block_in_place(|| token_for(&data, &customer, &token));
+    let server = start_with(
+        &data,
+        free_port(),
+        free_port(),
+        &[("SUPPORTBOX_BACKUP_SCHEDULE_HOURS", "0")],
+    );
+    let api = Api::new(&server, &data);
+    let mut acknowledged = vec![api.file(&token, &slug, "Before the disk filled").await];
+    let operator = Session::sign_in(&server, &data, "operator@demo.example", &password).await;
+    let person = Session::sign_in(&server, &data, &customer, &password).await;
+    let alert = "The disk of the data directory is full";
+    assert!(!operator.get("/admin/").await.1.contains(alert));
+
+    let filler = disk.fill();
+    let mut refusal = None;
+    for i in 0..5_000 {
+        let resp = api
+            .http
+            .post(format!("{}/t/{slug}/tickets", api.base))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({
+                "subject": format!("Filling {i}"),
+                "body": "x".repeat(2_000),
+            }))
+            .send()
+            .await
+            .unwrap();
+        if resp.status().is_success() {
+            let body: serde_json::Value = resp.json().await.unwrap();
+            acknowledged.push(body["ticket"]["number"].as_u64().unwrap());
+        } else {
+            refusal = Some((
+                resp.status().as_u16(),
+                resp.headers()
+                    .get("retry-after")
+                    .map(|v| v.to_str().unwrap().to_owned()),
+            ));
+            break;
+        }
+    }
+    let (status, retry_after) = refusal.expect("a full disk refuses creations");
+    assert_eq!(status, 503);
+    assert!(retry_after.is_some(), "the refusal says when to retry");
+    let ready = api
+        .http
+        .get(format!("https://localhost:{}/readyz", server.https_port))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503);
+    assert!(ready.text().await.unwrap().contains("disk full"));
+    let (status, page) = operator.get("/admin/").await;
+    assert_eq!(status, 200, "the operator's pages still open");
+    assert!(page.contains(alert), "and say what is wrong");
+    let (status, page) = person.get(&format!("/t/{slug}/tickets/new")).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains(alert), "only the operator is told");
+    // Reads keep working while writes wait for room.
+    let first = acknowledged[0];
+    let resp = api
+        .http
+        .get(format!("{}/t/{slug}/tickets/{first}", api.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+
+    std::fs::remove_file(filler).unwrap();
+    let mut resumed = None;
+    for _ in 0..300 {
+        let resp = api
+            .http
+            .post(format!("{}/t/{slug}/tickets", api.base))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"subject": "Resumedword after the space came back", "body": "Works."}))
+            .send()
+            .await
+            .unwrap();
+        if resp.status().is_success() {
+            let body: serde_json::Value = resp.json().await.unwrap();
+            resumed = body["ticket"]["number"].as_u64();
+            break;
+        }
+        assert_eq!(resp.status(), 503, "only a short unavailability");
+        // Polling the server's own recovery, which has no event a client could wait for.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let resumed = resumed.expect("writes resume within seconds, without a restart");
+    acknowledged.push(resumed);
+    api.wait_found(&token, &slug, "resumedword", resumed).await;
+    let ready = api
+        .http
+        .get(format!("https://localhost:{}/readyz", server.https_port))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    assert!(!operator.get("/admin/").await.1.contains(alert));
+    assert_eq!(
+        server
+            .log_lines("writes are refused until space is freed")
+            .len(),
+        1,
+        "told once"
+    );
+    let per_request = server.log_lines("writes resume by themselves");
+    assert!(
+        per_request.is_empty(),
+        "refused requests are not logged one by one: {per_request:?}"
+    );
+
+    // Every acknowledged ticket is there, also across a restart.
+    assert!(server.terminate().success());
+    let server = start_with(&data, free_port(), free_port(), &[]);
+    let api = Api::new(&server, &data);
+    for number in &acknowledged {
+        let resp = api
+            .http
+            .get(format!("{}/t/{slug}/tickets/{number}", api.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "acknowledged ticket {number}");
+    }
+    drop(server);
+    drop(disk);
+}
