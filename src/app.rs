@@ -207,6 +207,7 @@ fn admin_routes() -> Route {
             "/tenants/:id",
             get(admin::tenant_detail).post(admin::update_tenant),
         )
+        .at("/tenants/:id/admins", post(admin::add_admin))
         .at("/tenants/:id/suspend", post(admin::suspend_tenant))
         .at("/tenants/:id/resume", post(admin::resume_tenant))
         .at(

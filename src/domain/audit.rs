@@ -38,6 +38,7 @@ audit_kinds! {
     UserEnabled => "user_enabled",
     UserCreated => "user_created",
     UserInvited => "user_invited",
+    AdminAdded => "admin_added",
     InvitationAccepted => "invitation_accepted",
     SessionsEnded => "sessions_ended",
     TokenCreated => "token_created",

@@ -12,7 +12,8 @@ use crate::domain::audit::AuditKind;
 use crate::domain::ids::TenantId;
 use crate::error::AppError;
 use crate::service::admin::{TenantInput, TenantSummary};
-use crate::views::data::{SettingsForm, TenantForm, TenantRow};
+use crate::service::admin_members::AdminAdded;
+use crate::views::data::{AdminForm, MemberRow, SettingsForm, TenantForm, TenantRow};
 use crate::views::forms::FormErrors;
 use crate::views::{self, PageCtx};
 
@@ -29,6 +30,80 @@ fn input(f: &TenantForm) -> TenantInput {
         name: f.name.clone(),
         slug: f.slug.clone(),
         licence_limit: f.licence_limit.clone(),
+        admin_email: f.admin_email.clone(),
+    }
+}
+
+/// What the tenant page shows as it was submitted or just happened.
+#[derive(Default)]
+struct DetailExtras<'a> {
+    /// The tenant form as submitted, when it was refused.
+    form: Option<TenantForm>,
+    errors: FormErrors,
+    admin: AdminForm,
+    admin_errors: FormErrors,
+    /// An invitation just created for a new admin: (address, link).
+    invited: Option<(String, String)>,
+    done: Option<&'a str>,
+}
+
+async fn render_detail(
+    op: &SignedInIdentity,
+    ctx: &PageCtx,
+    state: &AppState,
+    id: TenantId,
+    extras: DetailExtras<'_>,
+) -> Result<Response, AppError> {
+    let who = op.identity();
+    let summary = state.services.tenant_summary(&who, id).await?;
+    let members: Vec<MemberRow> = state
+        .services
+        .tenant_members(&who, id)
+        .await?
+        .into_iter()
+        .map(|m| MemberRow {
+            name: m.account.name,
+            email: m.account.email,
+            role: m.membership.role,
+            disabled: m.membership.disabled,
+        })
+        .collect();
+    let tenant_form = extras
+        .form
+        .unwrap_or_else(|| TenantForm::from(&summary.tenant));
+    let status = form_status(&extras.errors).max(form_status(&extras.admin_errors));
+    let view = views::admin::TenantDetail {
+        row: &row(summary),
+        form: &tenant_form,
+        errors: &extras.errors,
+        members: &members,
+        admin: &extras.admin,
+        admin_errors: &extras.admin_errors,
+        invited: extras
+            .invited
+            .as_ref()
+            .map(|(e, l)| (e.as_str(), l.as_str())),
+        done: extras.done,
+    };
+    Ok(views::admin::tenant_detail(ctx, &view)
+        .with_status(status)
+        .into_response())
+}
+
+fn invited(state: &AppState, added: &AdminAdded) -> Option<(String, String)> {
+    match added {
+        AdminAdded::Invited { email, secret } => Some((
+            email.clone(),
+            format!("{}/invite/{secret}", state.public_url),
+        )),
+        AdminAdded::Promoted { .. } => None,
+    }
+}
+
+fn added_key(added: &AdminAdded) -> &'static str {
+    match added {
+        AdminAdded::Invited { .. } => "admin_invited",
+        AdminAdded::Promoted { .. } => "admin_added",
     }
 }
 
@@ -84,7 +159,19 @@ pub async fn create_tenant(
         .create_tenant(&op.identity(), &input(&form), &client_addr(req))
         .await
     {
-        Ok(_) => Ok(see_other("/admin/?done=tenant_created")),
+        // The new tenant's page, with the invitation link when one was made: the link is
+        // shown this once and must not travel in a redirect's URL.
+        Ok((tenant, added)) => {
+            let extras = DetailExtras {
+                invited: invited(&state, &added),
+                done: Some(match added {
+                    AdminAdded::Invited { .. } => "tenant_created_invited",
+                    AdminAdded::Promoted { .. } => "tenant_created",
+                }),
+                ..DetailExtras::default()
+            };
+            render_detail(&op, &ctx, &state, tenant.id, extras).await
+        }
         Err(e) => render_tenants(&op, &ctx, &state, &form, &form_errors(e)?, None).await,
     }
 }
@@ -97,15 +184,11 @@ pub async fn tenant_detail(
     Path(id): Path<u64>,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
-    let summary = state
-        .services
-        .tenant_summary(&op.identity(), TenantId(id))
-        .await?;
-    let form = TenantForm::from(&summary.tenant);
-    Ok(
-        views::admin::tenant_detail(&ctx, &row(summary), &form, &FormErrors::new(), q.key())
-            .into_response(),
-    )
+    let extras = DetailExtras {
+        done: q.key(),
+        ..DetailExtras::default()
+    };
+    render_detail(&op, &ctx, &state, TenantId(id), extras).await
 }
 
 #[handler]
@@ -128,15 +211,49 @@ pub async fn update_tenant(
             "saved",
         ))),
         Err(e) => {
-            let errors = form_errors(e)?;
-            let summary = state.services.tenant_summary(&who, TenantId(id)).await?;
-            Ok(
-                views::admin::tenant_detail(&ctx, &row(summary), &form, &errors, None)
-                    .with_status(form_status(&errors))
-                    .into_response(),
-            )
+            let extras = DetailExtras {
+                errors: form_errors(e)?,
+                form: Some(form),
+                ..DetailExtras::default()
+            };
+            render_detail(&op, &ctx, &state, TenantId(id), extras).await
         }
     }
+}
+
+/// `POST /admin/tenants/:id/admins`: makes an existing account an admin of the tenant, or
+/// invites the address as one.
+#[handler]
+pub async fn add_admin(
+    req: &Request,
+    op: SignedInIdentity,
+    ctx: PageCtx,
+    state: Data<&AppState>,
+    Path(id): Path<u64>,
+    Form(form): Form<AdminForm>,
+) -> Result<Response, AppError> {
+    let result = state
+        .services
+        .add_tenant_admin(
+            &op.identity(),
+            TenantId(id),
+            &form.admin_email,
+            &client_addr(req),
+        )
+        .await;
+    let extras = match result {
+        Ok(added) => DetailExtras {
+            invited: invited(&state, &added),
+            done: Some(added_key(&added)),
+            ..DetailExtras::default()
+        },
+        Err(e) => DetailExtras {
+            admin_errors: form_errors(e)?,
+            admin: form,
+            ..DetailExtras::default()
+        },
+    };
+    render_detail(&op, &ctx, &state, TenantId(id), extras).await
 }
 
 async fn suspend(

@@ -91,6 +91,14 @@ fn inspect(dir: &Path, generation: u128) -> Result<Inspection, SearchError> {
                     .into(),
             ));
         }
+        None if payload
+            .as_deref()
+            .is_some_and(|p| p.starts_with("outbox_seq=")) =>
+        {
+            return Ok(Inspection::Stale(
+                "the index records no database generation (an older build wrote it)".into(),
+            ));
+        }
         Some(schema::Payload::Rebuilding { .. }) | None => {
             return Ok(Inspection::Stale("no completed commit".into()));
         }

@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 
+use super::admin_members::{self, ADMIN_EMAIL_FIELD, AdminAdded, NewAdmin};
 use super::audit::{self, Entry};
 use super::authz;
 use super::{Checks, ServiceError, ServiceResult, Services};
@@ -54,6 +55,8 @@ pub struct TenantInput {
     pub name: String,
     pub slug: String,
     pub licence_limit: String,
+    /// Only when creating: the first admin (an existing account, or whom to invite).
+    pub admin_email: String,
 }
 
 fn parse_limit(checks: &mut Checks, value: &str) -> Option<u32> {
@@ -106,19 +109,24 @@ impl Services {
             .ok_or(ServiceError::NotFound)
     }
 
+    /// Creates a tenant together with its first admin, so that somebody can enter it: the
+    /// account of `input.admin_email` becomes its admin, or that address is invited as one.
     pub async fn create_tenant(
         &self,
         who: &Identity,
         input: &TenantInput,
         addr: &str,
-    ) -> ServiceResult<Tenant> {
-        authz::operator(who)?;
+    ) -> ServiceResult<(Tenant, AdminAdded)> {
+        let operator = authz::operator(who)?;
         let mut checks = Checks::default();
         let name = checks.check(validate::name("name", &input.name, MAX_NAME_CHARS));
         let slug = checks.check(validate::slug("slug", &input.slug));
         let limit = parse_limit(&mut checks, &input.licence_limit);
+        let admin_email = checks.check(validate::email(ADMIN_EMAIL_FIELD, &input.admin_email));
         checks.finish()?;
-        let (Some(name), Some(slug), Some(limit)) = (name, slug, limit) else {
+        let (Some(name), Some(slug), Some(limit), Some(admin_email)) =
+            (name, slug, limit, admin_email)
+        else {
             return Err(ServiceError::Internal(
                 "validated values missing".to_owned(),
             ));
@@ -132,16 +140,20 @@ impl Services {
         .subject(slug.clone())
         .detail(name.clone())
         .from_addr(addr);
+        let admin = NewAdmin::new(admin_email, operator.account, addr, now);
         self.store
             .write(move |w| {
                 let tenant = create_tenant_in(w, &slug, &name, limit, now)?;
                 audit::append(w, &entry, now)?;
-                Ok(tenant)
+                let added = admin.apply(w, tenant.id)?;
+                Ok((tenant, added))
             })
             .await
             .map_err(|e| match e {
-                StoreError::Conflict(_) => ServiceError::invalid("slug", "taken_slug"),
-                other => other.into(),
+                StoreError::Conflict(m) if m.contains("slug") => {
+                    ServiceError::invalid("slug", "taken_slug")
+                }
+                other => admin_members::refusal(other),
             })
     }
 

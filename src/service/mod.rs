@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod admin_members;
 pub mod audit;
 pub mod auth;
 pub mod authz;

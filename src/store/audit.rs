@@ -94,6 +94,7 @@ stored_kinds!(
     SnapshotDownloaded,
     Restored,
     RestoreFailed,
+    AdminAdded,
 );
 
 impl AuditKindV1 {

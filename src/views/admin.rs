@@ -3,11 +3,11 @@
 
 use maud::{Markup, html};
 
-use super::data::{SettingsForm, TenantForm, TenantRow};
+use super::data::{AdminForm, MemberRow, SettingsForm, TenantForm, TenantRow};
 use super::forms::{
     FieldOpts, FormErrors, InputKind, action_button, csrf_field, error_summary, field_with, flash,
 };
-use super::parts::{self, SubNavItem, Tone, empty, status_badge};
+use super::parts::{self, SubNavItem, Tone, empty, once_box, status_badge};
 use super::table::{Cell, Row, col, responsive_table};
 use super::{PageCtx, layout};
 
@@ -116,6 +116,8 @@ pub fn tenants(
                         FieldOpts { hint_key: Some("hint.slug"), ..req() }))
                     (field_with(ctx, errors, "licence_limit", InputKind::Number, limit,
                         FieldOpts { hint_key: Some("hint.licence_limit"), ..req() }))
+                    (field_with(ctx, errors, "admin_email", InputKind::Email, &v.admin_email,
+                        FieldOpts { hint_key: Some("hint.admin_email"), ..req() }))
                     div.actions { button type="submit" { (ctx.t("admin.create_button")) } }
                 }
             }
@@ -123,15 +125,73 @@ pub fn tenants(
     )
 }
 
-/// One tenant: rename, licence limit, suspend or resume.
-pub fn tenant_detail(
-    ctx: &PageCtx,
-    row: &TenantRow,
-    v: &TenantForm,
-    errors: &FormErrors,
-    done: Option<&str>,
-) -> Markup {
-    let t = &row.tenant;
+/// What the operator's page of one tenant shows.
+pub struct TenantDetail<'a> {
+    pub row: &'a TenantRow,
+    pub form: &'a TenantForm,
+    pub errors: &'a FormErrors,
+    pub members: &'a [MemberRow],
+    pub admin: &'a AdminForm,
+    pub admin_errors: &'a FormErrors,
+    /// An invitation just made for a new admin: (address, link), shown this once.
+    pub invited: Option<(&'a str, &'a str)>,
+    pub done: Option<&'a str>,
+}
+
+fn member_state(ctx: &PageCtx, m: &MemberRow) -> Markup {
+    if m.disabled {
+        status_badge(ctx, "disabled", Tone::Off)
+    } else {
+        status_badge(ctx, "active", Tone::Ok)
+    }
+}
+
+fn members(ctx: &PageCtx, members: &[MemberRow]) -> Markup {
+    html! {
+        section.card aria-labelledby="members-title" {
+            h2 #members-title { (ctx.t("admin.members_title")) }
+            @if members.is_empty() {
+                (empty(ctx.t("admin.members_empty")))
+            } @else {
+                (responsive_table(
+                    None,
+                    &[
+                        col(ctx.t("users.col_name")),
+                        col(ctx.t("users.col_email")),
+                        col(ctx.t("users.col_role")),
+                        col(ctx.t("users.col_status")),
+                    ],
+                    members.iter().map(|m| Row::new(vec![
+                        Cell::Heading(html! { (m.name) }),
+                        Cell::Data(html! { (m.email) }),
+                        Cell::Data(html! { (ctx.t(&format!("role.{}", m.role.code()))) }),
+                        Cell::Data(member_state(ctx, m)),
+                    ]).class_if(m.disabled, "muted")),
+                ))
+            }
+        }
+    }
+}
+
+fn add_admin(ctx: &PageCtx, base: &str, v: &TenantDetail<'_>) -> Markup {
+    html! {
+        section.card #add-admin aria-labelledby="add-admin-title" {
+            h2 #add-admin-title { (ctx.t("admin.add_admin_title")) }
+            p.hint { (ctx.t("admin.add_admin_text")) }
+            (error_summary(ctx, v.admin_errors))
+            form method="post" action={ (base) "/admins" } {
+                (csrf_field(ctx))
+                (field_with(ctx, v.admin_errors, "admin_email", InputKind::Email,
+                    &v.admin.admin_email, req()))
+                div.actions { button type="submit" { (ctx.t("admin.add_admin_button")) } }
+            }
+        }
+    }
+}
+
+/// One tenant: its members and admins, rename, licence limit, suspend or resume.
+pub fn tenant_detail(ctx: &PageCtx, v: &TenantDetail<'_>) -> Markup {
+    let t = &v.row.tenant;
     let base = format!("/admin/tenants/{}", t.id);
     layout::page(
         ctx,
@@ -139,23 +199,29 @@ pub fn tenant_detail(
         html! {
             p.back { a href="/admin/" { "← " (ctx.t("admin.back")) } }
             h1 { (t.name) }
-            (flash(ctx, done))
+            (flash(ctx, v.done))
+            @if let Some((email, link)) = v.invited {
+                p { (ctx.tf("admin.invited_for", &[("email", email)])) }
+                (once_box(ctx, "invite-link", "users.invite_link_title", "users.invite_link_text", link))
+            }
             (subnav(ctx, "/admin/"))
             section.card {
                 dl.facts {
                     dt { (ctx.t("admin.col_slug")) } dd { code { (t.slug) } }
-                    dt { (ctx.t("admin.col_status")) } dd { (tenant_status(ctx, row)) }
-                    dt { (ctx.t("admin.col_members")) } dd { (row.members) }
-                    dt { (ctx.t("admin.col_usage")) } dd { (usage(ctx, row)) }
+                    dt { (ctx.t("admin.col_status")) } dd { (tenant_status(ctx, v.row)) }
+                    dt { (ctx.t("admin.col_members")) } dd { (v.row.members) }
+                    dt { (ctx.t("admin.col_usage")) } dd { (usage(ctx, v.row)) }
                 }
             }
+            (members(ctx, v.members))
+            (add_admin(ctx, &base, v))
             section.card aria-labelledby="edit-title" {
                 h2 #edit-title { (ctx.t("admin.edit_title")) }
-                (error_summary(ctx, errors))
+                (error_summary(ctx, v.errors))
                 form method="post" action=(base) {
                     (csrf_field(ctx))
-                    (field_with(ctx, errors, "name", InputKind::Text, &v.name, req()))
-                    (field_with(ctx, errors, "licence_limit", InputKind::Number, &v.licence_limit,
+                    (field_with(ctx, v.errors, "name", InputKind::Text, &v.form.name, req()))
+                    (field_with(ctx, v.errors, "licence_limit", InputKind::Number, &v.form.licence_limit,
                         FieldOpts { hint_key: Some("hint.licence_limit"), ..req() }))
                     div.actions { button type="submit" { (ctx.t("form.save")) } }
                 }
@@ -258,6 +324,7 @@ mod tests {
             name: "X".into(),
             slug: "acme".into(),
             licence_limit: "5".into(),
+            admin_email: "".into(),
         };
         let html = tenants(&user_ctx(Lang::De, None), &[], &v, &errors, None).into_string();
         assert!(html.contains("Mandanten"));
@@ -265,32 +332,68 @@ mod tests {
         assert!(html.contains("value=\"acme\""));
     }
 
+    fn detail(
+        ctx: &PageCtx,
+        row: &TenantRow,
+        members: &[MemberRow],
+        invited: Option<(&str, &str)>,
+    ) -> String {
+        let form = TenantForm::from(&row.tenant);
+        let none = FormErrors::new();
+        let admin = AdminForm::default();
+        tenant_detail(
+            ctx,
+            &TenantDetail {
+                row,
+                form: &form,
+                errors: &none,
+                members,
+                admin: &admin,
+                admin_errors: &none,
+                invited,
+                done: None,
+            },
+        )
+        .into_string()
+    }
+
     #[test]
     fn tenant_detail_offers_suspend_or_resume() {
         let active = row("Acme", false, 0);
-        let html = tenant_detail(
-            &user_ctx(Lang::En, None),
-            &active,
-            &TenantForm::from(&active.tenant),
-            &FormErrors::new(),
-            None,
-        )
-        .into_string();
+        let html = detail(&user_ctx(Lang::En, None), &active, &[], None);
         assert!(html.contains("action=\"/admin/tenants/4\""));
         assert!(html.contains("action=\"/admin/tenants/4/suspend\""));
         assert!(!html.contains("/resume"));
         assert_labelled(&html);
         let suspended = row("Acme", true, 0);
-        let html = tenant_detail(
-            &user_ctx(Lang::De, None),
-            &suspended,
-            &TenantForm::from(&suspended.tenant),
-            &FormErrors::new(),
-            None,
-        )
-        .into_string();
+        let html = detail(&user_ctx(Lang::De, None), &suspended, &[], None);
         assert!(html.contains("action=\"/admin/tenants/4/resume\""));
         assert!(html.contains("Gesperrt"));
+    }
+
+    #[test]
+    fn tenant_detail_lists_members_and_adds_admins() {
+        let acme = row("Acme", false, 0);
+        let html = detail(&user_ctx(Lang::En, None), &acme, &[], None);
+        assert!(html.contains("Nobody is a member yet"), "{html}");
+        assert!(html.contains("action=\"/admin/tenants/4/admins\""));
+        let members = [MemberRow {
+            name: "Dana <Admin>".into(),
+            email: "dana@example.org".into(),
+            role: crate::domain::role::Role::TenantAdmin,
+            disabled: false,
+        }];
+        let html = detail(
+            &user_ctx(Lang::De, None),
+            &acme,
+            &members,
+            Some(("new@example.org", "https://h/invite/tok")),
+        );
+        assert!(html.contains("Dana &lt;Admin&gt;"));
+        assert!(html.contains("dana@example.org"));
+        assert!(html.contains("value=\"https://h/invite/tok\""));
+        assert!(html.contains("new@example.org"));
+        assert_labelled(&html);
     }
 
     #[test]

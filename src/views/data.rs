@@ -177,6 +177,8 @@ pub struct TenantForm {
     pub name: String,
     pub slug: String,
     pub licence_limit: String,
+    /// The first admin, when creating; edits leave it empty.
+    pub admin_email: String,
 }
 
 impl From<&Tenant> for TenantForm {
@@ -185,8 +187,25 @@ impl From<&Tenant> for TenantForm {
             name: t.name.clone(),
             slug: t.slug.clone(),
             licence_limit: t.licence_limit.to_string(),
+            admin_email: String::new(),
         }
     }
+}
+
+/// The operator's "add an admin" form on a tenant's page.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct AdminForm {
+    pub admin_email: String,
+}
+
+/// A member on the operator's tenant page.
+#[derive(Debug, Clone)]
+pub struct MemberRow {
+    pub name: String,
+    pub email: String,
+    pub role: crate::domain::role::Role,
+    pub disabled: bool,
 }
 
 /// Instance settings as typed by the operator.

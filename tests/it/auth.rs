@@ -782,6 +782,7 @@ async fn state_changes_without_a_valid_csrf_token_are_refused_and_change_nothing
                 ("name", "Forged"),
                 ("slug", "forged"),
                 ("licence_limit", "0"),
+                ("admin_email", "forged@example.org"),
             ],
         ),
     ];

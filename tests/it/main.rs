@@ -13,6 +13,7 @@ mod connections;
 mod escaping;
 mod faults;
 mod hardening;
+mod operator_admins;
 mod shell;
 mod smoke;
 mod support;

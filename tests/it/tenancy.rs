@@ -125,9 +125,15 @@ const ROUTES: &[Route] = &[
             ("name", "Matrix"),
             ("slug", "matrix"),
             ("licence_limit", "1"),
+            ("admin_email", "matrix-admin@example.org"),
         ],
     ),
     get("/admin/tenants/{tenant}", Least::Operator),
+    post(
+        "/admin/tenants/{tenant}/admins",
+        Least::Operator,
+        &[("admin_email", "another-admin@example.org")],
+    ),
     post(
         "/admin/tenants/{tenant}",
         Least::Operator,
