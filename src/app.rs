@@ -10,7 +10,8 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::http::{
-    account, admin, api, auth_pages, backup, session::LoadSession, settings, tenant, tickets,
+    account, admin, api, auth_pages, backup, password_reset, session::LoadSession, settings,
+    tenant, tickets,
 };
 use crate::http::{
     assets, health,
@@ -182,6 +183,11 @@ pub fn base_routes() -> Route {
             "/invite/:token",
             get(auth_pages::invitation_page).post(auth_pages::accept_invitation),
         )
+        .at("/password/forgot", get(password_reset::forgot_page))
+        .at(
+            "/reset/:token",
+            get(password_reset::reset_page).post(password_reset::reset),
+        )
         .at(
             "/account/password",
             get(auth_pages::password_page).post(auth_pages::change_password),
@@ -208,6 +214,10 @@ fn admin_routes() -> Route {
             get(admin::tenant_detail).post(admin::update_tenant),
         )
         .at("/tenants/:id/admins", post(admin::add_admin))
+        .at(
+            "/tenants/:id/members/:account/reset",
+            post(admin::issue_reset),
+        )
         .at("/tenants/:id/suspend", post(admin::suspend_tenant))
         .at("/tenants/:id/resume", post(admin::resume_tenant))
         .at(
@@ -249,6 +259,10 @@ fn tenant_routes(route: Route) -> Route {
         .at(
             "/t/:slug/settings/users/:id/disable",
             post(settings::users::disable_user),
+        )
+        .at(
+            "/t/:slug/settings/users/:id/reset",
+            post(settings::users::issue_reset),
         )
         .at(
             "/t/:slug/settings/users/:id/enable",

@@ -39,6 +39,7 @@ audit_kinds! {
     UserCreated => "user_created",
     UserInvited => "user_invited",
     AdminAdded => "admin_added",
+    PasswordResetIssued => "password_reset_issued",
     InvitationAccepted => "invitation_accepted",
     SessionsEnded => "sessions_ended",
     TokenCreated => "token_created",

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod ids;
 pub mod invitations;
 pub mod lang;
+pub mod password_resets;
 pub mod read;
 pub mod role;
 pub mod sessions;

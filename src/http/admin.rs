@@ -44,6 +44,8 @@ struct DetailExtras<'a> {
     admin_errors: FormErrors,
     /// An invitation just created for a new admin: (address, link).
     invited: Option<(String, String)>,
+    /// A password reset link just issued for a member: (address, link).
+    reset: Option<(String, String)>,
     done: Option<&'a str>,
 }
 
@@ -62,6 +64,7 @@ async fn render_detail(
         .await?
         .into_iter()
         .map(|m| MemberRow {
+            id: m.account.id.0,
             name: m.account.name,
             email: m.account.email,
             role: m.membership.role,
@@ -83,6 +86,7 @@ async fn render_detail(
             .invited
             .as_ref()
             .map(|(e, l)| (e.as_str(), l.as_str())),
+        reset: extras.reset.as_ref().map(|(e, l)| (e.as_str(), l.as_str())),
         done: extras.done,
     };
     Ok(views::admin::tenant_detail(ctx, &view)
@@ -252,6 +256,39 @@ pub async fn add_admin(
             admin: form,
             ..DetailExtras::default()
         },
+    };
+    render_detail(&op, &ctx, &state, TenantId(id), extras).await
+}
+
+/// `POST /admin/tenants/:id/members/:account/reset`: the operator's one-time password reset
+/// link for a member, shown once on the organisation's page.
+#[handler]
+pub async fn issue_reset(
+    req: &Request,
+    op: SignedInIdentity,
+    ctx: PageCtx,
+    state: Data<&AppState>,
+    Path((id, account)): Path<(u64, u64)>,
+) -> Result<Response, AppError> {
+    let who = op.identity();
+    let member = state
+        .services
+        .tenant_members(&who, TenantId(id))
+        .await?
+        .into_iter()
+        .find(|m| m.account.id.0 == account)
+        .ok_or(AppError::NotFound)?;
+    let secret = state
+        .services
+        .issue_operator_reset(&who, member.account.id, &client_addr(req))
+        .await?;
+    let extras = DetailExtras {
+        reset: Some((
+            member.account.email,
+            format!("{}/reset/{secret}", state.public_url),
+        )),
+        done: Some("reset_issued"),
+        ..DetailExtras::default()
     };
     render_detail(&op, &ctx, &state, TenantId(id), extras).await
 }

@@ -13,6 +13,7 @@ pub mod ctx;
 pub mod health;
 pub mod middleware;
 pub mod pages;
+pub mod password_reset;
 pub mod redirect;
 pub mod respond;
 pub mod session;

@@ -14,6 +14,7 @@ pub mod customers;
 pub mod demo;
 pub mod health;
 pub mod indexer;
+pub mod password_resets;
 pub mod passwords;
 pub mod ratelimit;
 pub mod sessions;

@@ -95,6 +95,7 @@ stored_kinds!(
     Restored,
     RestoreFailed,
     AdminAdded,
+    PasswordResetIssued,
 );
 
 impl AuditKindV1 {

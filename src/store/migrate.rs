@@ -49,6 +49,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "a database generation the search index is checked against",
         apply: v3_generation,
     },
+    Migration {
+        to: 4,
+        name: "one-time password reset links",
+        apply: v4_password_resets,
+    },
 ];
 
 /// The newest schema version this binary reads and writes.
@@ -147,6 +152,11 @@ fn v2_status_first_sort_indexes(txn: &WriteTx) -> Result<(), StoreError> {
 
 fn v3_generation(txn: &WriteTx) -> Result<(), StoreError> {
     super::generation::write_new(txn).map(drop)
+}
+
+fn v4_password_resets(txn: &WriteTx) -> Result<(), StoreError> {
+    txn.open_table(tables::PASSWORD_RESETS)?;
+    Ok(())
 }
 
 /// What the caller needs to know about the instance when initialising a fresh file.

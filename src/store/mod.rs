@@ -21,6 +21,7 @@ pub mod invitations;
 pub mod keys;
 pub mod migrate;
 mod overlay;
+pub mod password_resets;
 pub mod record;
 pub mod sessions;
 pub mod settings;

@@ -177,6 +177,10 @@ tables! {
     /// `(INSTANCE, seq) → OutboxRecord`: searchable changes for the search indexer, in commit
     /// order; `seq` comes from the `outbox` sequence, so it never repeats after a trim.
     OUTBOX: BytesBytes<&[u8], &[u8]> = "outbox";
+
+    /// `(INSTANCE, SHA-256 of the link secret) → PasswordResetRecord`: one-time password
+    /// reset links.
+    PASSWORD_RESETS: BytesBytes<&[u8], &[u8]> = "password_resets";
 }
 
 /// Tables of older schema versions: only migrations open them (to read or remove them),

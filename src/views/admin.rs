@@ -9,7 +9,7 @@ use super::forms::{
 };
 use super::parts::{self, SubNavItem, Tone, empty, once_box, status_badge};
 use super::table::{Cell, Row, col, responsive_table};
-use super::{PageCtx, layout};
+use super::{PageCtx, layout, password_reset};
 
 /// Tenants (`/admin/`) · Settings · Audit log · Backups; `current` is the href of the page shown.
 pub fn subnav(ctx: &PageCtx, current: &str) -> Markup {
@@ -135,6 +135,8 @@ pub struct TenantDetail<'a> {
     pub admin_errors: &'a FormErrors,
     /// An invitation just made for a new admin: (address, link), shown this once.
     pub invited: Option<(&'a str, &'a str)>,
+    /// A password reset link just issued for a member: (address, link), shown this once.
+    pub reset: Option<(&'a str, &'a str)>,
     pub done: Option<&'a str>,
 }
 
@@ -146,7 +148,7 @@ fn member_state(ctx: &PageCtx, m: &MemberRow) -> Markup {
     }
 }
 
-fn members(ctx: &PageCtx, members: &[MemberRow]) -> Markup {
+fn members(ctx: &PageCtx, base: &str, members: &[MemberRow]) -> Markup {
     html! {
         section.card aria-labelledby="members-title" {
             h2 #members-title { (ctx.t("admin.members_title")) }
@@ -160,12 +162,19 @@ fn members(ctx: &PageCtx, members: &[MemberRow]) -> Markup {
                         col(ctx.t("users.col_email")),
                         col(ctx.t("users.col_role")),
                         col(ctx.t("users.col_status")),
+                        col(ctx.t("users.col_action")),
                     ],
                     members.iter().map(|m| Row::new(vec![
                         Cell::Heading(html! { (m.name) }),
                         Cell::Data(html! { (m.email) }),
                         Cell::Data(html! { (ctx.t(&format!("role.{}", m.role.code()))) }),
                         Cell::Data(member_state(ctx, m)),
+                        Cell::Data(action_button(
+                            ctx,
+                            &format!("{base}/members/{}/reset", m.id),
+                            ctx.t("reset.issue_button"),
+                            false,
+                        )),
                     ]).class_if(m.disabled, "muted")),
                 ))
             }
@@ -200,6 +209,9 @@ pub fn tenant_detail(ctx: &PageCtx, v: &TenantDetail<'_>) -> Markup {
             p.back { a href="/admin/" { "← " (ctx.t("admin.back")) } }
             h1 { (t.name) }
             (flash(ctx, v.done))
+            @if let Some((email, link)) = v.reset {
+                (password_reset::issued(ctx, email, link))
+            }
             @if let Some((email, link)) = v.invited {
                 p { (ctx.tf("admin.invited_for", &[("email", email)])) }
                 (once_box(ctx, "invite-link", "users.invite_link_title", "users.invite_link_text", link))
@@ -213,7 +225,7 @@ pub fn tenant_detail(ctx: &PageCtx, v: &TenantDetail<'_>) -> Markup {
                     dt { (ctx.t("admin.col_usage")) } dd { (usage(ctx, v.row)) }
                 }
             }
-            (members(ctx, v.members))
+            (members(ctx, &base, v.members))
             (add_admin(ctx, &base, v))
             section.card aria-labelledby="edit-title" {
                 h2 #edit-title { (ctx.t("admin.edit_title")) }
@@ -351,6 +363,7 @@ mod tests {
                 admin: &admin,
                 admin_errors: &none,
                 invited,
+                reset: None,
                 done: None,
             },
         )
@@ -378,6 +391,7 @@ mod tests {
         assert!(html.contains("Nobody is a member yet"), "{html}");
         assert!(html.contains("action=\"/admin/tenants/4/admins\""));
         let members = [MemberRow {
+            id: 7,
             name: "Dana <Admin>".into(),
             email: "dana@example.org".into(),
             role: crate::domain::role::Role::TenantAdmin,

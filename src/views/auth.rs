@@ -44,6 +44,7 @@ pub fn login(ctx: &PageCtx, email: &str, error_key: Option<&str>, next: &str) ->
                     (field(ctx, &none, "password", InputKind::Password, "", true))
                     div.actions { button type="submit" { (ctx.t("auth.login_button")) } }
                 }
+                p.link-list { a href="/password/forgot" { (ctx.t("auth.forgot")) } }
             }
         },
     )

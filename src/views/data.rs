@@ -202,6 +202,7 @@ pub struct AdminForm {
 /// A member on the operator's tenant page.
 #[derive(Debug, Clone)]
 pub struct MemberRow {
+    pub id: u64,
     pub name: String,
     pub email: String,
     pub role: crate::domain::role::Role,

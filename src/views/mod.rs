@@ -12,6 +12,7 @@ pub mod home;
 pub mod layout;
 pub mod markdown;
 pub mod parts;
+pub mod password_reset;
 pub mod search;
 pub mod settings;
 pub mod table;

@@ -161,8 +161,8 @@ fn demo(app: &TestApp, tenants: usize, tickets: u64) {
     .unwrap();
 }
 
-/// A seeded app with demo tickets, a session, a token, an invitation, audit events and
-/// stored instance settings: every kind of record.
+/// A seeded app with demo tickets, a session, a token, an invitation, a password reset link,
+/// audit events and stored instance settings: every kind of record.
 async fn full_app() -> (TestApp, String) {
     let app = TestApp::seeded().await;
     demo(&app, 2, 30);
@@ -184,6 +184,13 @@ async fn full_app() -> (TestApp, String) {
         &app,
         "/t/acme/settings/users/invite",
         &[("email", "new@acme.example"), ("role", "customer")],
+    )
+    .await
+    .assert_ok();
+    alma.post_form(
+        &app,
+        &format!("/t/acme/settings/users/{}/reset", fx.acme.customers[0].id.0),
+        &[],
     )
     .await
     .assert_ok();

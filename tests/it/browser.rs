@@ -112,8 +112,9 @@ fn assert_step(name: &str) {
 
 /// The pages the checks must have seen; if the flows stopped early, checks that passed
 /// on fewer pages prove nothing.
-const PAGES: [&str; 15] = [
+const PAGES: [&str; 16] = [
     "setup",
+    "admin-tenant",
     "admin-tenants",
     "users",
     "invitation",

@@ -14,6 +14,7 @@ mod escaping;
 mod faults;
 mod hardening;
 mod operator_admins;
+mod password_reset;
 mod shell;
 mod smoke;
 mod support;

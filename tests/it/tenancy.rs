@@ -25,7 +25,8 @@ enum Least {
 
 struct Route {
     method: Method,
-    /// With `{slug}`, `{user}`, `{prio}`, `{topic}`, `{tenant}` and `{token}` placeholders.
+    /// With `{slug}`, `{user}`, `{prio}`, `{topic}`, `{tenant}` and `{token}` placeholders;
+    /// `{member}` is `{user}` where the route names it `:account` (next to a tenant's `:id`).
     template: &'static str,
     least: Least,
     /// A valid form, so a missing check would really change something.
@@ -84,6 +85,7 @@ const ROUTES: &[Route] = &[
         &[("role", "tenant_admin")],
     ),
     post("/t/{slug}/settings/users/{user}/disable", Least::Admin, &[]),
+    post("/t/{slug}/settings/users/{user}/reset", Least::Admin, &[]),
     post("/t/{slug}/settings/users/{user}/enable", Least::Admin, &[]),
     post(
         "/t/{slug}/settings/users/{user}/sessions/end",
@@ -133,6 +135,11 @@ const ROUTES: &[Route] = &[
         "/admin/tenants/{tenant}/admins",
         Least::Operator,
         &[("admin_email", "another-admin@example.org")],
+    ),
+    post(
+        "/admin/tenants/{tenant}/members/{member}/reset",
+        Least::Operator,
+        &[],
     ),
     post(
         "/admin/tenants/{tenant}",
@@ -186,6 +193,7 @@ fn fill(template: &str, ids: &Ids) -> String {
     template
         .replace("{slug}", &ids.slug)
         .replace("{user}", &ids.user.to_string())
+        .replace("{member}", &ids.user.to_string())
         .replace("{prio}", &ids.prio.to_string())
         .replace("{topic}", &ids.topic.to_string())
         .replace("{tenant}", &ids.tenant.to_string())
@@ -325,6 +333,7 @@ fn pattern(template: &str) -> String {
             p = rest.to_owned();
         }
     }
+    p = p.replace("{member}", ":account");
     for placeholder in [
         "{user}",
         "{prio}",

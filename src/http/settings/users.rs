@@ -197,10 +197,50 @@ pub async fn user_detail(
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
     let (member, sessions) = state.services.member(&tc.caller, AccountId(id)).await?;
-    Ok(
-        views::settings::user_detail(&ctx, state.services.now(), &row(member), &sessions, q.key())
-            .into_response(),
-    )
+    let view = views::settings::UserDetail {
+        now: state.services.now(),
+        row: &row(member),
+        sessions: &sessions,
+        reset_link: None,
+        done: q.key(),
+    };
+    Ok(views::settings::user_detail(&ctx, &view).into_response())
+}
+
+/// `POST …/users/:id/reset`: a one-time password reset link for the member, shown once on
+/// their page (it must not travel in a redirect's URL).
+#[handler]
+pub async fn issue_reset(
+    req: &Request,
+    tc: TenantCaller,
+    ctx: PageCtx,
+    state: Data<&AppState>,
+    Path((_, id)): Path<(String, u64)>,
+) -> Result<Response, AppError> {
+    let issued = state
+        .services
+        .issue_member_reset(&tc.caller, AccountId(id), &client_addr(req))
+        .await;
+    let secret = match issued {
+        Ok(secret) => secret,
+        Err(e) => {
+            form_errors(e)?;
+            return Ok(see_other(&with_done(
+                &format!("{}/users/{id}", base(&tc)),
+                "reset_not_possible",
+            )));
+        }
+    };
+    let link = format!("{}/reset/{secret}", state.public_url);
+    let (member, sessions) = state.services.member(&tc.caller, AccountId(id)).await?;
+    let view = views::settings::UserDetail {
+        now: state.services.now(),
+        row: &row(member),
+        sessions: &sessions,
+        reset_link: Some(&link),
+        done: Some("reset_issued"),
+    };
+    Ok(views::settings::user_detail(&ctx, &view).into_response())
 }
 
 #[derive(Debug, Deserialize, Default)]

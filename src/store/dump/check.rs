@@ -14,8 +14,8 @@ use crate::domain::ids::{AccountId, PriorityId, TenantId, TokenId, TopicId};
 use crate::store::keys::{KeyError, KeyReader};
 use crate::store::tables::{self, name};
 use crate::store::{
-    Store, StoreError, accounts, audit, catalog, generation, invitations, migrate, sessions,
-    settings, tenants, tickets, tokens,
+    Store, StoreError, accounts, audit, catalog, generation, invitations, migrate, password_resets,
+    sessions, settings, tenants, tickets, tokens,
 };
 
 /// Rows read per page where a reader pages.
@@ -279,6 +279,22 @@ fn check_tenant_records(txn: &ReadTx, tenant_ids: &[TenantId], report: &mut Repo
                 Err(missing(name::INVITATION_BY_HASH, format!("tenant {v}")))
             }
         })
+    });
+    report.run(name::PASSWORD_RESETS, || {
+        let resets = password_resets::all_resets(txn)?;
+        for reset in &resets {
+            accounts::get_account(txn, reset.account)?.ok_or_else(|| {
+                missing(
+                    name::PASSWORD_RESETS,
+                    format!("account {}", reset.account.0),
+                )
+            })?;
+        }
+        report_rows(
+            name::PASSWORD_RESETS,
+            resets.len() as u64,
+            rows(txn, tables::PASSWORD_RESETS)?,
+        )
     });
 }
 

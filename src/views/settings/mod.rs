@@ -8,7 +8,7 @@ mod users;
 
 pub use audit::{AuditView, audit};
 pub use catalog::{priorities, topics};
-pub use users::{UsersView, user_detail, users};
+pub use users::{UserDetail, UsersView, user_detail, users};
 
 use jiff::Timestamp;
 use maud::{Markup, html};

@@ -17,7 +17,7 @@ use crate::views::parts::{
 };
 use crate::views::table::{Cell, Row, col, hidden_col, responsive_table};
 use crate::views::time::{exact, relative};
-use crate::views::{PageCtx, layout};
+use crate::views::{PageCtx, layout, password_reset};
 
 fn role_options(ctx: &PageCtx) -> Vec<(String, String)> {
     Role::ALL
@@ -218,13 +218,18 @@ fn member_status(ctx: &PageCtx, row: &UserRow) -> Markup {
 }
 
 /// One member: details, role change, disable/enable, and their sessions.
-pub fn user_detail(
-    ctx: &PageCtx,
-    now: Timestamp,
-    row: &UserRow,
-    sessions: &[Session],
-    done: Option<&str>,
-) -> Markup {
+/// What a member's page shows.
+pub struct UserDetail<'a> {
+    pub now: Timestamp,
+    pub row: &'a UserRow,
+    pub sessions: &'a [Session],
+    /// A password reset link just issued for the member, shown this once.
+    pub reset_link: Option<&'a str>,
+    pub done: Option<&'a str>,
+}
+
+pub fn user_detail(ctx: &PageCtx, v: &UserDetail<'_>) -> Markup {
+    let (now, row, sessions, done) = (v.now, v.row, v.sessions, v.done);
     let title = row.account.name.as_str();
     let base = format!("{}/settings/users/{}", tenant_base(ctx), row.account.id);
     let none = FormErrors::new();
@@ -235,6 +240,9 @@ pub fn user_detail(
             p.back { a href={ (tenant_base(ctx)) "/settings/users" } { "← " (ctx.t("users.back")) } }
             h1 { (title) }
             (flash(ctx, done))
+            @if let Some(link) = v.reset_link {
+                (password_reset::issued(ctx, &row.account.email, link))
+            }
             (subnav(ctx, "users"))
             section.card {
                 dl.facts {
@@ -274,6 +282,15 @@ pub fn user_detail(
                     }
                     @if !sessions.is_empty() {
                         (action_button(ctx, &format!("{base}/sessions/end"), ctx.t("users.end_sessions"), true))
+                    }
+                }
+            }
+            @if !row.membership.disabled {
+                section.card aria-labelledby="reset-title" {
+                    h2 #reset-title { (ctx.t("reset.issue_title")) }
+                    p.hint { (ctx.t("reset.issue_text")) }
+                    div.actions {
+                        (action_button(ctx, &format!("{base}/reset"), ctx.t("reset.issue_button"), false))
                     }
                 }
             }
@@ -455,14 +472,20 @@ mod tests {
             tenant: Some(TenantId(1)),
             user_agent: "<b>Firefox</b>".into(),
         }];
+        let bob = row("Bob", false, true);
         let html = user_detail(
             &c,
-            now,
-            &row("Bob", false, true),
-            &sessions,
-            Some("role_changed"),
+            &UserDetail {
+                now,
+                row: &bob,
+                sessions: &sessions,
+                reset_link: Some("https://h/reset/tok"),
+                done: Some("role_changed"),
+            },
         )
         .into_string();
+        assert!(html.contains("action=\"/t/acme/settings/users/42/reset\""));
+        assert!(html.contains("value=\"https://h/reset/tok\""));
         assert!(html.contains("action=\"/t/acme/settings/users/42/role\""));
         assert!(html.contains("action=\"/t/acme/settings/users/42/disable\""));
         assert!(!html.contains("/42/enable"));
@@ -471,14 +494,19 @@ mod tests {
         assert!(html.contains("4 hours ago"));
         assert!(html.contains("value=\"supporter\" selected"));
         assert_labelled(&html);
+        let disabled = row("Bob", true, false);
         let html = user_detail(
             &user_ctx(Lang::De, Some(Role::TenantAdmin)),
-            now,
-            &row("Bob", true, false),
-            &[],
-            None,
+            &UserDetail {
+                now,
+                row: &disabled,
+                sessions: &[],
+                reset_link: None,
+                done: None,
+            },
         )
         .into_string();
+        assert!(!html.contains("/42/reset"), "no link for a disabled member");
         assert!(html.contains("/42/enable"));
         assert!(html.contains("Keine aktiven Sitzungen"));
         assert!(html.contains("Rolle ändern"));

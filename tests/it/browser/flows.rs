@@ -329,9 +329,16 @@ async fn with_javascript(w: &World, op: &Session, cu: &Session, su: &Session, r:
     op.open("/admin/").await;
     op.fill("#f-name", "Globex").await;
     op.fill("#f-slug", "globex").await;
+    // Its first admin: the operator's own account, which becomes admin there at once.
+    op.fill("#f-admin_email", OPERATOR.email).await;
     op.click_and_load("#create button[type=submit]").await;
     op.sees(".flash", "The organisation has been created.")
         .await;
+    op.sees("h1", "Globex").await;
+    op.sees("section[aria-labelledby=members-title]", OPERATOR.name)
+        .await;
+    capture(op, r, "admin-tenant").await;
+    op.open("/admin/").await;
     let list = rows(op).await;
     assert_eq!(list.len(), 2, "two organisations: {list:?}");
     let globex = list.iter().find(|row| row.contains("Globex"));
