@@ -265,6 +265,14 @@ fn tenant_routes(route: Route) -> Route {
             post(settings::users::issue_reset),
         )
         .at(
+            "/t/:slug/settings/users/:id/edit",
+            post(settings::users::edit_user),
+        )
+        .at(
+            "/t/:slug/settings/users/:id/remove",
+            post(settings::users::remove_user),
+        )
+        .at(
             "/t/:slug/settings/users/:id/enable",
             post(settings::users::enable_user),
         )

@@ -40,6 +40,8 @@ audit_kinds! {
     UserInvited => "user_invited",
     AdminAdded => "admin_added",
     PasswordResetIssued => "password_reset_issued",
+    UserEdited => "user_edited",
+    UserRemoved => "user_removed",
     InvitationAccepted => "invitation_accepted",
     SessionsEnded => "sessions_ended",
     TokenCreated => "token_created",

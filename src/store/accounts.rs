@@ -286,6 +286,23 @@ pub fn put_membership(w: &WriteTx, membership: &Membership) -> Result<(), StoreE
     )
 }
 
+/// Removes the membership of `account` in `tenant`; `false` when there was none. The
+/// account stays, with everything it wrote.
+pub fn remove_membership(
+    w: &WriteTx,
+    tenant: TenantId,
+    account: AccountId,
+) -> Result<bool, StoreError> {
+    let by_account = by_account_key(account).u64(tenant.0);
+    w.open_table(MEMBERSHIP_BY_ACCOUNT)?
+        .remove(by_account.as_bytes())?;
+    let removed = w
+        .open_table(MEMBERSHIPS)?
+        .remove(membership_key(tenant, account).as_bytes())?
+        .is_some();
+    Ok(removed)
+}
+
 pub fn get_membership(
     r: &impl Tx,
     tenant: TenantId,

@@ -96,6 +96,8 @@ stored_kinds!(
     RestoreFailed,
     AdminAdded,
     PasswordResetIssued,
+    UserEdited,
+    UserRemoved,
 );
 
 impl AuditKindV1 {

@@ -127,6 +127,15 @@ pub struct CreateUserForm {
     pub initial_password: String,
 }
 
+/// A member's name, address and phone as the admin edits them.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct MemberDetailsForm {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+}
+
 /// A priority being added or edited; `response_target_minutes` may be empty.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]

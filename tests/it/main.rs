@@ -13,6 +13,7 @@ mod connections;
 mod escaping;
 mod faults;
 mod hardening;
+mod members;
 mod operator_admins;
 mod password_reset;
 mod shell;

@@ -86,6 +86,16 @@ const ROUTES: &[Route] = &[
     ),
     post("/t/{slug}/settings/users/{user}/disable", Least::Admin, &[]),
     post("/t/{slug}/settings/users/{user}/reset", Least::Admin, &[]),
+    post(
+        "/t/{slug}/settings/users/{user}/edit",
+        Least::Admin,
+        &[
+            ("name", "Matrix"),
+            ("email", "matrix@example.org"),
+            ("phone", ""),
+        ],
+    ),
+    post("/t/{slug}/settings/users/{user}/remove", Least::Admin, &[]),
     post("/t/{slug}/settings/users/{user}/enable", Least::Admin, &[]),
     post(
         "/t/{slug}/settings/users/{user}/sessions/end",

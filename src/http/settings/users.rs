@@ -13,8 +13,10 @@ use crate::http::respond::{
     changed_or_not, form_errors, form_status, saved_or_again, see_other, with_done,
 };
 use crate::http::session::{TenantCaller, client_addr};
-use crate::service::users::Member;
-use crate::views::data::{CreateUserForm, InviteForm, OnlineRow, PendingInvitation, UserRow};
+use crate::service::users::{Member, MemberDetails};
+use crate::views::data::{
+    CreateUserForm, InviteForm, MemberDetailsForm, OnlineRow, PendingInvitation, UserRow,
+};
 use crate::views::forms::FormErrors;
 use crate::views::{self, PageCtx};
 
@@ -188,6 +190,48 @@ pub async fn create_user(
     .await
 }
 
+/// What a member's page shows besides the member: a link just issued, a refused edit.
+#[derive(Default)]
+struct DetailPage<'a> {
+    reset_link: Option<&'a str>,
+    details: Option<MemberDetailsForm>,
+    details_errors: FormErrors,
+    done: Option<&'a str>,
+}
+
+async fn render_detail(
+    tc: &TenantCaller,
+    ctx: &PageCtx,
+    state: &AppState,
+    id: u64,
+    page: DetailPage<'_>,
+) -> Result<Response, AppError> {
+    let (member, sessions) = state.services.member(&tc.caller, AccountId(id)).await?;
+    let editable = state
+        .services
+        .member_details_editable(&tc.caller, AccountId(id))
+        .await?;
+    let details = page.details.unwrap_or_else(|| MemberDetailsForm {
+        name: member.account.name.clone(),
+        email: member.account.email.clone(),
+        phone: member.account.phone.clone(),
+    });
+    let status = form_status(&page.details_errors);
+    let view = views::settings::UserDetail {
+        now: state.services.now(),
+        row: &row(member),
+        sessions: &sessions,
+        reset_link: page.reset_link,
+        editable,
+        details: &details,
+        details_errors: &page.details_errors,
+        done: page.done,
+    };
+    Ok(views::settings::user_detail(ctx, &view)
+        .with_status(status)
+        .into_response())
+}
+
 #[handler]
 pub async fn user_detail(
     tc: TenantCaller,
@@ -196,15 +240,11 @@ pub async fn user_detail(
     Path((_, id)): Path<(String, u64)>,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
-    let (member, sessions) = state.services.member(&tc.caller, AccountId(id)).await?;
-    let view = views::settings::UserDetail {
-        now: state.services.now(),
-        row: &row(member),
-        sessions: &sessions,
-        reset_link: None,
+    let page = DetailPage {
         done: q.key(),
+        ..DetailPage::default()
     };
-    Ok(views::settings::user_detail(&ctx, &view).into_response())
+    render_detail(&tc, &ctx, &state, id, page).await
 }
 
 /// `POST …/users/:id/reset`: a one-time password reset link for the member, shown once on
@@ -232,15 +272,75 @@ pub async fn issue_reset(
         }
     };
     let link = format!("{}/reset/{secret}", state.public_url);
-    let (member, sessions) = state.services.member(&tc.caller, AccountId(id)).await?;
-    let view = views::settings::UserDetail {
-        now: state.services.now(),
-        row: &row(member),
-        sessions: &sessions,
+    let page = DetailPage {
         reset_link: Some(&link),
         done: Some("reset_issued"),
+        ..DetailPage::default()
     };
-    Ok(views::settings::user_detail(&ctx, &view).into_response())
+    render_detail(&tc, &ctx, &state, id, page).await
+}
+
+/// `POST …/users/:id/edit`: name, address and phone of a member who belongs to this
+/// organisation only.
+#[handler]
+pub async fn edit_user(
+    req: &Request,
+    tc: TenantCaller,
+    ctx: PageCtx,
+    state: Data<&AppState>,
+    Path((_, id)): Path<(String, u64)>,
+    Form(form): Form<MemberDetailsForm>,
+) -> Result<Response, AppError> {
+    let details = MemberDetails {
+        name: form.name.clone(),
+        email: form.email.clone(),
+        phone: form.phone.clone(),
+    };
+    match state
+        .services
+        .edit_member(&tc.caller, AccountId(id), &details, &client_addr(req))
+        .await
+    {
+        Ok(()) => Ok(see_other(&with_done(
+            &format!("{}/users/{id}", base(&tc)),
+            "user_edited",
+        ))),
+        Err(e) => {
+            let page = DetailPage {
+                details_errors: form_errors(e)?,
+                details: Some(form),
+                ..DetailPage::default()
+            };
+            render_detail(&tc, &ctx, &state, id, page).await
+        }
+    }
+}
+
+/// `POST …/users/:id/remove`: the member leaves the organisation; their tickets stay.
+#[handler]
+pub async fn remove_user(
+    req: &Request,
+    tc: TenantCaller,
+    state: Data<&AppState>,
+    Path((_, id)): Path<(String, u64)>,
+) -> Result<Response, AppError> {
+    match state
+        .services
+        .remove_member(&tc.caller, AccountId(id), &client_addr(req))
+        .await
+    {
+        Ok(()) => Ok(see_other(&with_done(
+            &format!("{}/users", base(&tc)),
+            "user_removed",
+        ))),
+        Err(e) => {
+            form_errors(e)?;
+            Ok(see_other(&with_done(
+                &format!("{}/users/{id}", base(&tc)),
+                "not_changed",
+            )))
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -7,10 +7,12 @@ use maud::{Markup, html};
 use super::subnav;
 use crate::domain::role::Role;
 use crate::domain::sessions::Session;
-use crate::views::data::{CreateUserForm, InviteForm, PendingInvitation, UserRow};
+use crate::views::data::{
+    CreateUserForm, InviteForm, MemberDetailsForm, PendingInvitation, UserRow,
+};
 use crate::views::forms::{
-    FieldOpts, FormErrors, InputKind, action_button, csrf_field, error_summary_in, field_with,
-    flash, select_with,
+    FieldOpts, FormErrors, InputKind, action_button, csrf_field, error_summary, error_summary_in,
+    field_with, flash, select_with,
 };
 use crate::views::parts::{
     Tone, empty, once_box, role_badge, role_name, status_badge, tenant_base,
@@ -225,7 +227,48 @@ pub struct UserDetail<'a> {
     pub sessions: &'a [Session],
     /// A password reset link just issued for the member, shown this once.
     pub reset_link: Option<&'a str>,
+    /// Whether the admin may change name, address and phone (the account is this
+    /// organisation's alone).
+    pub editable: bool,
+    pub details: &'a MemberDetailsForm,
+    pub details_errors: &'a FormErrors,
     pub done: Option<&'a str>,
+}
+
+fn details_card(ctx: &PageCtx, base: &str, v: &UserDetail<'_>) -> Markup {
+    let errors = v.details_errors;
+    html! {
+        section.card aria-labelledby="details-title" {
+            h2 #details-title { (ctx.t("users.details_title")) }
+            @if v.editable {
+                (error_summary(ctx, errors))
+                form method="post" action={ (base) "/edit" } {
+                    (csrf_field(ctx))
+                    (field_with(ctx, errors, "name", InputKind::Text, &v.details.name,
+                        FieldOpts { required: true, ..FieldOpts::default() }))
+                    (field_with(ctx, errors, "email", InputKind::Email, &v.details.email,
+                        FieldOpts { required: true, ..FieldOpts::default() }))
+                    (field_with(ctx, errors, "phone", InputKind::Tel, &v.details.phone,
+                        FieldOpts::default()))
+                    div.actions { button type="submit" { (ctx.t("form.save")) } }
+                }
+            } @else {
+                p.hint { (ctx.t("users.details_elsewhere")) }
+            }
+        }
+    }
+}
+
+fn remove_card(ctx: &PageCtx, base: &str) -> Markup {
+    html! {
+        section.card aria-labelledby="remove-title" {
+            h2 #remove-title { (ctx.t("users.remove_title")) }
+            p.hint { (ctx.t("users.remove_text")) }
+            div.actions {
+                (action_button(ctx, &format!("{base}/remove"), ctx.t("users.remove_button"), true))
+            }
+        }
+    }
 }
 
 pub fn user_detail(ctx: &PageCtx, v: &UserDetail<'_>) -> Markup {
@@ -285,6 +328,7 @@ pub fn user_detail(ctx: &PageCtx, v: &UserDetail<'_>) -> Markup {
                     }
                 }
             }
+            (details_card(ctx, &base, v))
             @if !row.membership.disabled {
                 section.card aria-labelledby="reset-title" {
                     h2 #reset-title { (ctx.t("reset.issue_title")) }
@@ -294,6 +338,7 @@ pub fn user_detail(ctx: &PageCtx, v: &UserDetail<'_>) -> Markup {
                     }
                 }
             }
+            (remove_card(ctx, &base))
             section aria-labelledby="sessions-title" {
                 h2 #sessions-title { (ctx.t("sessions.title")) }
                 @if sessions.is_empty() {
@@ -480,11 +525,20 @@ mod tests {
                 row: &bob,
                 sessions: &sessions,
                 reset_link: Some("https://h/reset/tok"),
+                editable: true,
+                details: &MemberDetailsForm {
+                    name: "Bob".into(),
+                    email: "bob@example.org".into(),
+                    phone: String::new(),
+                },
+                details_errors: &FormErrors::new(),
                 done: Some("role_changed"),
             },
         )
         .into_string();
         assert!(html.contains("action=\"/t/acme/settings/users/42/reset\""));
+        assert!(html.contains("action=\"/t/acme/settings/users/42/edit\""));
+        assert!(html.contains("value=\"bob@example.org\""));
         assert!(html.contains("value=\"https://h/reset/tok\""));
         assert!(html.contains("action=\"/t/acme/settings/users/42/role\""));
         assert!(html.contains("action=\"/t/acme/settings/users/42/disable\""));
@@ -502,11 +556,19 @@ mod tests {
                 row: &disabled,
                 sessions: &[],
                 reset_link: None,
+                editable: false,
+                details: &MemberDetailsForm::default(),
+                details_errors: &FormErrors::new(),
                 done: None,
             },
         )
         .into_string();
         assert!(!html.contains("/42/reset"), "no link for a disabled member");
+        assert!(
+            !html.contains("/42/edit"),
+            "details of a shared account stay"
+        );
+        assert!(html.contains("/42/remove"));
         assert!(html.contains("/42/enable"));
         assert!(html.contains("Keine aktiven Sitzungen"));
         assert!(html.contains("Rolle ändern"));

@@ -1,5 +1,9 @@
 //! Tenant administration of people: list, invite, create, change role, disable, sessions.
 
+mod edit;
+
+pub use edit::MemberDetails;
+
 use jiff::{SignedDuration, Timestamp};
 
 use super::audit::{self, Entry};
