@@ -187,3 +187,81 @@ async fn a_removed_member_is_signed_out_and_cannot_come_back_but_the_account_sta
         .await
         .assert_sign_in_required();
 }
+
+#[tokio::test]
+async fn the_member_list_pages_filters_and_sorts_and_the_pages_keep_the_filters() {
+    use supportbox::domain::accounts::Membership;
+    use supportbox::domain::role::Role;
+    use supportbox::store::accounts::{NewAccount, create_account, put_membership};
+    let app = TestApp::seeded().await;
+    let acme = app.fx().acme.id;
+    let hash = crate::support::password_hash();
+    let now = supportbox::clock::Clock::now(&app.clock);
+    app.state
+        .store
+        .write(move |w| {
+            for i in 0..40 {
+                let account = create_account(
+                    w,
+                    NewAccount::person(
+                        format!("person{i:02}@acme.example"),
+                        format!("Person {i:02}"),
+                        hash.clone(),
+                    ),
+                    now,
+                )?;
+                put_membership(
+                    w,
+                    &Membership {
+                        tenant: acme,
+                        account: account.id,
+                        role: Role::Customer,
+                        disabled: i % 8 == 0,
+                        created_at: now,
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let alma = app.sign_in(&app.fx().acme.admin.email).await;
+    let first = alma.get(&app, "/t/acme/settings/users").await;
+    first.assert_contains("Members shown by this search: 45");
+    assert_eq!(first.table().matches("<tr").count(), 25);
+    let next = first
+        .body
+        .split("rel=\"next\"")
+        .next()
+        .and_then(|before| before.rsplit("href=\"").next())
+        .map(|href| href.split('"').next().unwrap().replace("&amp;", "&"))
+        .expect("a next page");
+    let second = alma.get(&app, &next).await;
+    assert_eq!(second.table().matches("<tr").count(), 20);
+    second.assert_lacks("rel=\"next\"");
+    second.assert_contains("First page");
+
+    let filtered = alma
+        .get(
+            &app,
+            "/t/acme/settings/users?role=customer&state=disabled&sort=email",
+        )
+        .await;
+    filtered.assert_contains("Members shown by this search: 5");
+    for shown in ["person00@", "person08@", "person32@"] {
+        filtered.assert_contains(shown);
+    }
+    filtered.assert_lacks("carl@acme.example");
+    filtered.assert_contains("<option value=\"disabled\" selected");
+    let nobody = alma
+        .get(
+            &app,
+            "/t/acme/settings/users?role=tenant_admin&state=disabled",
+        )
+        .await;
+    nobody.assert_contains("Nobody matches these filters.");
+    // Nonsense in the address shows the plain list rather than an error.
+    alma.get(&app, "/t/acme/settings/users?role=king&state=x&sort=y")
+        .await
+        .assert_contains("Members shown by this search: 45");
+}

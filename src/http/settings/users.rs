@@ -7,12 +7,14 @@ use serde::Deserialize;
 use super::base;
 use crate::app::AppState;
 use crate::domain::ids::AccountId;
+use crate::domain::role::Role;
 use crate::error::AppError;
 use crate::http::account::DoneQuery;
 use crate::http::respond::{
     changed_or_not, form_errors, form_status, saved_or_again, see_other, with_done,
 };
 use crate::http::session::{TenantCaller, client_addr};
+use crate::service::users::list::{MemberFilter, MemberSort};
 use crate::service::users::{Member, MemberDetails};
 use crate::views::data::{
     CreateUserForm, InviteForm, MemberDetailsForm, OnlineRow, PendingInvitation, UserRow,
@@ -32,13 +34,34 @@ fn row(m: Member) -> UserRow {
 #[serde(default)]
 pub struct UsersQuery {
     q: String,
+    role: String,
+    state: String,
+    sort: String,
+    after: Option<u64>,
     done: Option<String>,
+}
+
+impl UsersQuery {
+    fn filter(&self) -> MemberFilter {
+        MemberFilter {
+            query: self.q.clone(),
+            // An empty or unknown choice shows everybody, as the empty entry of the select says.
+            role: Role::parse(self.role.trim()),
+            disabled: match self.state.as_str() {
+                "enabled" => Some(false),
+                "disabled" => Some(true),
+                _ => None,
+            },
+            sort: MemberSort::parse(&self.sort),
+            after: self.after.map(AccountId),
+        }
+    }
 }
 
 /// Everything the users page shows besides the member list.
 #[derive(Default)]
 struct UsersPage<'a> {
-    query: &'a str,
+    filter: MemberFilter,
     invite: InviteForm,
     create: CreateUserForm,
     errors: FormErrors,
@@ -52,13 +75,21 @@ async fn render_users(
     state: &AppState,
     page: UsersPage<'_>,
 ) -> Result<Response, AppError> {
-    let rows: Vec<UserRow> = state
-        .services
-        .list_members(&tc.caller, page.query)
-        .await?
-        .into_iter()
-        .map(row)
-        .collect();
+    let found = state.services.member_page(&tc.caller, &page.filter).await?;
+    let rows: Vec<UserRow> = found.members.into_iter().map(row).collect();
+    let list = views::settings::UsersList {
+        query: &page.filter.query,
+        role: page.filter.role.map(Role::code).unwrap_or_default(),
+        state: match page.filter.disabled {
+            Some(true) => "disabled",
+            Some(false) => "enabled",
+            None => "",
+        },
+        sort: page.filter.sort.code(),
+        next: found.next.map(|a| a.0),
+        total: found.total,
+        continued: page.filter.after.is_some(),
+    };
     let invitations: Vec<PendingInvitation> = state
         .services
         .pending_invitations(&tc.caller)
@@ -79,7 +110,7 @@ async fn render_users(
         &views::settings::UsersView {
             rows: &rows,
             invitations: &invitations,
-            query: page.query,
+            list: &list,
             invite: &page.invite,
             create: &page.create,
             errors: &page.errors,
@@ -106,7 +137,7 @@ pub async fn users(
         &ctx,
         &state,
         UsersPage {
-            query: &q.q,
+            filter: q.filter(),
             done: done.key(),
             ..UsersPage::default()
         },

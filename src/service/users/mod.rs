@@ -1,6 +1,7 @@
 //! Tenant administration of people: list, invite, create, change role, disable, sessions.
 
 mod edit;
+pub mod list;
 
 pub use edit::MemberDetails;
 

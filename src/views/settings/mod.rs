@@ -4,11 +4,13 @@
 
 mod audit;
 mod catalog;
+mod member;
 mod users;
 
 pub use audit::{AuditView, audit};
 pub use catalog::{priorities, topics};
-pub use users::{UserDetail, UsersView, user_detail, users};
+pub use member::{UserDetail, user_detail};
+pub use users::{UsersList, UsersView, users};
 
 use jiff::Timestamp;
 use maud::{Markup, html};

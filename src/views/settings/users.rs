@@ -1,27 +1,23 @@
 //! Tenant members: the list with search, invitations, direct creation, and one member's
 //! page with role, access and sessions.
 
-use jiff::Timestamp;
 use maud::{Markup, html};
 
 use super::subnav;
 use crate::domain::role::Role;
-use crate::domain::sessions::Session;
-use crate::views::data::{
-    CreateUserForm, InviteForm, MemberDetailsForm, PendingInvitation, UserRow,
-};
+use crate::views::data::{CreateUserForm, InviteForm, PendingInvitation, UserRow};
 use crate::views::forms::{
-    FieldOpts, FormErrors, InputKind, action_button, csrf_field, error_summary, error_summary_in,
-    field_with, flash, select_with,
+    FieldOpts, FormErrors, InputKind, action_button, csrf_field, error_summary_in, field_with,
+    select_with,
 };
 use crate::views::parts::{
     Tone, empty, once_box, role_badge, role_name, status_badge, tenant_base,
 };
 use crate::views::table::{Cell, Row, col, hidden_col, responsive_table};
-use crate::views::time::{exact, relative};
-use crate::views::{PageCtx, layout, password_reset};
+use crate::views::time::exact;
+use crate::views::{PageCtx, layout};
 
-fn role_options(ctx: &PageCtx) -> Vec<(String, String)> {
+pub(super) fn role_options(ctx: &PageCtx) -> Vec<(String, String)> {
     Role::ALL
         .iter()
         .map(|r| (r.code().to_owned(), role_name(ctx, *r)))
@@ -87,6 +83,89 @@ fn pending_invitations(ctx: &PageCtx, invitations: &[PendingInvitation]) -> Mark
     }
 }
 
+/// The list's search, filters, order and page, as the page was asked for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UsersList<'a> {
+    pub query: &'a str,
+    /// A role code, or `""` for every role.
+    pub role: &'a str,
+    /// `"enabled"`, `"disabled"` or `""` for both.
+    pub state: &'a str,
+    pub sort: &'a str,
+    /// The member the next page starts after.
+    pub next: Option<u64>,
+    /// Members matching, over all pages.
+    pub total: usize,
+    /// Whether this is a later page.
+    pub continued: bool,
+}
+
+impl UsersList<'_> {
+    /// This list's address with `after`, keeping search, filters and order.
+    fn href(&self, base: &str, after: Option<u64>) -> String {
+        let mut pairs: Vec<(&str, String)> = vec![
+            ("q", self.query.to_owned()),
+            ("role", self.role.to_owned()),
+            ("state", self.state.to_owned()),
+            ("sort", self.sort.to_owned()),
+        ];
+        if let Some(after) = after {
+            pairs.push(("after", after.to_string()));
+        }
+        let query: Vec<String> = pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", url_encode(v)))
+            .collect();
+        format!("{base}?{}", query.join("&"))
+    }
+
+    fn is_filtered(&self) -> bool {
+        !self.query.is_empty() || !self.role.is_empty() || !self.state.is_empty()
+    }
+}
+
+fn url_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn list_filter(ctx: &PageCtx, base: &str, list: &UsersList<'_>) -> Markup {
+    let none = FormErrors::new();
+    let mut roles = vec![(String::new(), ctx.t("users.all_roles").to_owned())];
+    roles.extend(role_options(ctx));
+    let states = [
+        (String::new(), ctx.t("users.all_states").to_owned()),
+        ("enabled".to_owned(), ctx.t("status.enabled").to_owned()),
+        ("disabled".to_owned(), ctx.t("status.disabled").to_owned()),
+    ];
+    let sorts: Vec<(String, String)> = ["name", "email", "role", "joined"]
+        .iter()
+        .map(|code| {
+            (
+                (*code).to_owned(),
+                ctx.t(&format!("users.sort_{code}")).to_owned(),
+            )
+        })
+        .collect();
+    html! {
+        form.filter role="search" method="get" action=(base) {
+            (field_with(ctx, &none, "q", InputKind::Search, list.query, FieldOpts::default()))
+            (select_with(ctx, &none, "role", &roles, list.role, FieldOpts { form: "list", ..FieldOpts::default() }))
+            (select_with(ctx, &none, "state", &states, list.state, FieldOpts::default()))
+            (select_with(ctx, &none, "sort", &sorts, list.sort, FieldOpts::default()))
+            button.secondary type="submit" { (ctx.t("form.search")) }
+        }
+    }
+}
+
 /// The members of the tenant, a search, and the forms to invite or create someone.
 /// `errors` belong to one of the two forms: name it with
 /// `FormErrors::for_form("invite" | "create")`.
@@ -94,7 +173,7 @@ fn pending_invitations(ctx: &PageCtx, invitations: &[PendingInvitation]) -> Mark
 pub struct UsersView<'a> {
     pub rows: &'a [UserRow],
     pub invitations: &'a [PendingInvitation],
-    pub query: &'a str,
+    pub list: &'a UsersList<'a>,
     pub invite: &'a InviteForm,
     pub create: &'a CreateUserForm,
     pub errors: &'a FormErrors,
@@ -106,7 +185,7 @@ pub fn users(ctx: &PageCtx, view: &UsersView<'_>) -> Markup {
     let UsersView {
         rows,
         invitations,
-        query,
+        list,
         invite,
         create,
         errors,
@@ -135,17 +214,17 @@ pub fn users(ctx: &PageCtx, view: &UsersView<'_>) -> Markup {
             @if let Some(link) = invite_link {
                 (once_box(ctx, "invite-link", "users.invite_link_title", "users.invite_link_text", link))
             }
-            form.filter role="search" method="get" action=(base) {
-                (field_with(ctx, &none, "q", InputKind::Search, query, FieldOpts::default()))
-                button.secondary type="submit" { (ctx.t("form.search")) }
-            }
+            (list_filter(ctx, &base, list))
             @if rows.is_empty() {
-                @if query.is_empty() {
+                @if !list.is_filtered() {
                     (empty(ctx.t("users.empty")))
+                } @else if !list.query.is_empty() {
+                    (empty(&ctx.tf("users.no_match", &[("q", list.query)])))
                 } @else {
-                    (empty(&ctx.tf("users.no_match", &[("q", query)])))
+                    (empty(ctx.t("users.no_match_filter")))
                 }
             } @else {
+                p.hint role="status" { (ctx.tf("users.count", &[("count", &list.total.to_string())])) }
                 (responsive_table(
                     None,
                     &[
@@ -171,6 +250,16 @@ pub fn users(ctx: &PageCtx, view: &UsersView<'_>) -> Markup {
                         }),
                     ]).class_if(row.membership.disabled, "muted")),
                 ))
+            }
+            @if list.continued || list.next.is_some() {
+                p.pager {
+                    @if list.continued {
+                        a.button.secondary href=(list.href(&base, None)) { "← " (ctx.t("users.first_page")) }
+                    }
+                    @if let Some(next) = list.next {
+                        a.button.secondary href=(list.href(&base, Some(next))) rel="next" { (ctx.t("users.next_page")) " →" }
+                    }
+                }
             }
             @if !invitations.is_empty() {
                 (pending_invitations(ctx, invitations))
@@ -209,7 +298,7 @@ pub fn users(ctx: &PageCtx, view: &UsersView<'_>) -> Markup {
     )
 }
 
-fn member_status(ctx: &PageCtx, row: &UserRow) -> Markup {
+pub(super) fn member_status(ctx: &PageCtx, row: &UserRow) -> Markup {
     if row.membership.disabled {
         status_badge(ctx, "disabled", Tone::Off)
     } else if row.account.password_hash.is_empty() {
@@ -219,155 +308,16 @@ fn member_status(ctx: &PageCtx, row: &UserRow) -> Markup {
     }
 }
 
-/// One member: details, role change, disable/enable, and their sessions.
-/// What a member's page shows.
-pub struct UserDetail<'a> {
-    pub now: Timestamp,
-    pub row: &'a UserRow,
-    pub sessions: &'a [Session],
-    /// A password reset link just issued for the member, shown this once.
-    pub reset_link: Option<&'a str>,
-    /// Whether the admin may change name, address and phone (the account is this
-    /// organisation's alone).
-    pub editable: bool,
-    pub details: &'a MemberDetailsForm,
-    pub details_errors: &'a FormErrors,
-    pub done: Option<&'a str>,
-}
-
-fn details_card(ctx: &PageCtx, base: &str, v: &UserDetail<'_>) -> Markup {
-    let errors = v.details_errors;
-    html! {
-        section.card aria-labelledby="details-title" {
-            h2 #details-title { (ctx.t("users.details_title")) }
-            @if v.editable {
-                (error_summary(ctx, errors))
-                form method="post" action={ (base) "/edit" } {
-                    (csrf_field(ctx))
-                    (field_with(ctx, errors, "name", InputKind::Text, &v.details.name,
-                        FieldOpts { required: true, ..FieldOpts::default() }))
-                    (field_with(ctx, errors, "email", InputKind::Email, &v.details.email,
-                        FieldOpts { required: true, ..FieldOpts::default() }))
-                    (field_with(ctx, errors, "phone", InputKind::Tel, &v.details.phone,
-                        FieldOpts::default()))
-                    div.actions { button type="submit" { (ctx.t("form.save")) } }
-                }
-            } @else {
-                p.hint { (ctx.t("users.details_elsewhere")) }
-            }
-        }
-    }
-}
-
-fn remove_card(ctx: &PageCtx, base: &str) -> Markup {
-    html! {
-        section.card aria-labelledby="remove-title" {
-            h2 #remove-title { (ctx.t("users.remove_title")) }
-            p.hint { (ctx.t("users.remove_text")) }
-            div.actions {
-                (action_button(ctx, &format!("{base}/remove"), ctx.t("users.remove_button"), true))
-            }
-        }
-    }
-}
-
-pub fn user_detail(ctx: &PageCtx, v: &UserDetail<'_>) -> Markup {
-    let (now, row, sessions, done) = (v.now, v.row, v.sessions, v.done);
-    let title = row.account.name.as_str();
-    let base = format!("{}/settings/users/{}", tenant_base(ctx), row.account.id);
-    let none = FormErrors::new();
-    layout::page(
-        ctx,
-        title,
-        html! {
-            p.back { a href={ (tenant_base(ctx)) "/settings/users" } { "← " (ctx.t("users.back")) } }
-            h1 { (title) }
-            (flash(ctx, done))
-            @if let Some(link) = v.reset_link {
-                (password_reset::issued(ctx, &row.account.email, link))
-            }
-            (subnav(ctx, "users"))
-            section.card {
-                dl.facts {
-                    dt { (ctx.t("users.col_email")) } dd { (row.account.email) }
-                    @if !row.account.phone.is_empty() {
-                        dt { (ctx.t("field.phone")) } dd { (row.account.phone) }
-                    }
-                    dt { (ctx.t("users.col_role")) } dd { (role_badge(ctx, row.membership.role)) }
-                    dt { (ctx.t("users.col_status")) } dd { (member_status(ctx, row)) }
-                    dt { (ctx.t("users.col_online")) }
-                    dd {
-                        @if row.online {
-                            (status_badge(ctx, "online", Tone::Ok))
-                        } @else {
-                            (status_badge(ctx, "offline", Tone::Neutral))
-                        }
-                    }
-                    dt { (ctx.t("users.member_since")) } dd { (relative(ctx, now, row.membership.created_at)) }
-                }
-            }
-            section.card aria-labelledby="role-title" {
-                h2 #role-title { (ctx.t("users.role_title")) }
-                form method="post" action={ (base) "/role" } {
-                    (csrf_field(ctx))
-                    (select_with(ctx, &none, "role", &role_options(ctx), row.membership.role.code(), FieldOpts::default()))
-                    div.actions { button type="submit" { (ctx.t("users.role_button")) } }
-                }
-            }
-            section.card aria-labelledby="access-title" {
-                h2 #access-title { (ctx.t("users.access_title")) }
-                p.hint { (ctx.t("users.access_text")) }
-                div.actions {
-                    @if row.membership.disabled {
-                        (action_button(ctx, &format!("{base}/enable"), ctx.t("users.enable"), false))
-                    } @else {
-                        (action_button(ctx, &format!("{base}/disable"), ctx.t("users.disable"), true))
-                    }
-                    @if !sessions.is_empty() {
-                        (action_button(ctx, &format!("{base}/sessions/end"), ctx.t("users.end_sessions"), true))
-                    }
-                }
-            }
-            (details_card(ctx, &base, v))
-            @if !row.membership.disabled {
-                section.card aria-labelledby="reset-title" {
-                    h2 #reset-title { (ctx.t("reset.issue_title")) }
-                    p.hint { (ctx.t("reset.issue_text")) }
-                    div.actions {
-                        (action_button(ctx, &format!("{base}/reset"), ctx.t("reset.issue_button"), false))
-                    }
-                }
-            }
-            (remove_card(ctx, &base))
-            section aria-labelledby="sessions-title" {
-                h2 #sessions-title { (ctx.t("sessions.title")) }
-                @if sessions.is_empty() {
-                    (empty(ctx.t("sessions.empty")))
-                } @else {
-                    (responsive_table(
-                        None,
-                        &[col(ctx.t("sessions.col_created")), col(ctx.t("sessions.col_last_seen")), col(ctx.t("sessions.col_user_agent"))],
-                        sessions.iter().map(|s| Row::new(vec![
-                            Cell::Data(relative(ctx, now, s.created_at)),
-                            Cell::Data(relative(ctx, now, s.last_seen)),
-                            Cell::DataClass("agent", html! { (s.user_agent) }),
-                        ])),
-                    ))
-                }
-            }
-        },
-    )
-}
-
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::domain::accounts::{Account, Membership};
     use crate::domain::ids::{AccountId, TenantId};
     use crate::domain::lang::Lang;
     use crate::views::test_support::{assert_labelled, user_ctx};
+    use jiff::Timestamp;
 
-    fn row(name: &str, disabled: bool, online: bool) -> UserRow {
+    pub(in crate::views::settings) fn row(name: &str, disabled: bool, online: bool) -> UserRow {
         UserRow {
             account: Account {
                 id: AccountId(42),
@@ -411,7 +361,10 @@ mod tests {
             &UsersView {
                 rows: &rows,
                 invitations: &pending,
-                query: "b&o",
+                list: &UsersList {
+                    query: "b&o",
+                    ..UsersList::default()
+                },
                 invite: &InviteForm::default(),
                 create: &CreateUserForm::default(),
                 errors: &FormErrors::new(),
@@ -444,7 +397,10 @@ mod tests {
             &UsersView {
                 rows: &[],
                 invitations: &[],
-                query: "zz",
+                list: &UsersList {
+                    query: "zz",
+                    ..UsersList::default()
+                },
                 invite: &InviteForm::default(),
                 create: &CreateUserForm::default(),
                 errors: &FormErrors::new(),
@@ -476,7 +432,10 @@ mod tests {
             &UsersView {
                 rows: &[],
                 invitations: &[],
-                query: "",
+                list: &UsersList {
+                    query: "",
+                    ..UsersList::default()
+                },
                 invite: &invite,
                 create: &CreateUserForm::default(),
                 errors: &errors,
@@ -492,7 +451,10 @@ mod tests {
             &UsersView {
                 rows: &[],
                 invitations: &[],
-                query: "",
+                list: &UsersList {
+                    query: "",
+                    ..UsersList::default()
+                },
                 invite: &InviteForm::default(),
                 create: &CreateUserForm::default(),
                 errors: &errors.clone().for_form("create"),
@@ -503,74 +465,5 @@ mod tests {
         .into_string();
         assert!(html.contains("href=\"#f-create-email\""));
         assert!(!html.contains("href=\"#f-invite-email\""));
-    }
-
-    #[test]
-    fn user_detail_offers_role_access_and_sessions() {
-        let now: Timestamp = "2025-03-10T12:00:00Z".parse().unwrap();
-        let c = user_ctx(Lang::En, Some(Role::TenantAdmin));
-        let sessions = vec![Session {
-            id_hash: [1; 32],
-            account: AccountId(42),
-            created_at: "2025-03-10T08:00:00Z".parse().unwrap(),
-            last_seen: "2025-03-10T11:00:00Z".parse().unwrap(),
-            tenant: Some(TenantId(1)),
-            user_agent: "<b>Firefox</b>".into(),
-        }];
-        let bob = row("Bob", false, true);
-        let html = user_detail(
-            &c,
-            &UserDetail {
-                now,
-                row: &bob,
-                sessions: &sessions,
-                reset_link: Some("https://h/reset/tok"),
-                editable: true,
-                details: &MemberDetailsForm {
-                    name: "Bob".into(),
-                    email: "bob@example.org".into(),
-                    phone: String::new(),
-                },
-                details_errors: &FormErrors::new(),
-                done: Some("role_changed"),
-            },
-        )
-        .into_string();
-        assert!(html.contains("action=\"/t/acme/settings/users/42/reset\""));
-        assert!(html.contains("action=\"/t/acme/settings/users/42/edit\""));
-        assert!(html.contains("value=\"bob@example.org\""));
-        assert!(html.contains("value=\"https://h/reset/tok\""));
-        assert!(html.contains("action=\"/t/acme/settings/users/42/role\""));
-        assert!(html.contains("action=\"/t/acme/settings/users/42/disable\""));
-        assert!(!html.contains("/42/enable"));
-        assert!(html.contains("action=\"/t/acme/settings/users/42/sessions/end\""));
-        assert!(html.contains("&lt;b&gt;Firefox&lt;/b&gt;"));
-        assert!(html.contains("4 hours ago"));
-        assert!(html.contains("value=\"supporter\" selected"));
-        assert_labelled(&html);
-        let disabled = row("Bob", true, false);
-        let html = user_detail(
-            &user_ctx(Lang::De, Some(Role::TenantAdmin)),
-            &UserDetail {
-                now,
-                row: &disabled,
-                sessions: &[],
-                reset_link: None,
-                editable: false,
-                details: &MemberDetailsForm::default(),
-                details_errors: &FormErrors::new(),
-                done: None,
-            },
-        )
-        .into_string();
-        assert!(!html.contains("/42/reset"), "no link for a disabled member");
-        assert!(
-            !html.contains("/42/edit"),
-            "details of a shared account stay"
-        );
-        assert!(html.contains("/42/remove"));
-        assert!(html.contains("/42/enable"));
-        assert!(html.contains("Keine aktiven Sitzungen"));
-        assert!(html.contains("Rolle ändern"));
     }
 }
