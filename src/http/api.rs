@@ -123,9 +123,20 @@ pub async fn limit_json_body<E: Endpoint>(next: E, mut req: Request) -> poem::Re
     Ok(next.call(req).await?.into_response())
 }
 
-pub fn service() -> OpenApiService<(Api, super::api_tickets::TicketApi), ()> {
+pub fn service() -> OpenApiService<
+    (
+        Api,
+        super::api_tickets::TicketApi,
+        super::api_customers::CustomerApi,
+    ),
+    (),
+> {
     OpenApiService::new(
-        (Api, super::api_tickets::TicketApi),
+        (
+            Api,
+            super::api_tickets::TicketApi,
+            super::api_customers::CustomerApi,
+        ),
         "Supportbox API",
         VERSION,
     )

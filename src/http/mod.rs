@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod api;
+pub mod api_customers;
 pub mod api_problem;
 pub mod api_tickets;
 pub mod assets;

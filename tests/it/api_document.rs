@@ -317,6 +317,32 @@ async fn every_answer_of_every_operation_is_declared_in_the_document() {
     ex.call(&carl, "get", search, &[acme()], "", Payload::None)
         .await;
 
+    // Customers by e-mail address, added, refused.
+    let customers = "/t/{slug}/customers";
+    for query in ["?email=carl@acme.example", "?q=customer", ""] {
+        ex.call(&sam, "get", customers, &[acme()], query, Payload::None)
+            .await;
+    }
+    ex.call(&carl, "get", customers, &[acme()], "", Payload::None)
+        .await;
+    for body in [
+        json!({"name": "Nina Neu", "email": "nina@acme.example"}),
+        json!({"name": "Nina Neu", "email": "nina@acme.example"}),
+        json!({"name": "", "email": "x"}),
+    ] {
+        ex.call(&sam, "post", customers, &[acme()], "", Payload::Json(body))
+            .await;
+    }
+    ex.call(
+        &nobody,
+        "post",
+        customers,
+        &[acme()],
+        "",
+        Payload::Json(json!({"name": "X", "email": "x@acme.example"})),
+    )
+    .await;
+
     // The file of the ticket's first message, and one that does not exist.
     let file = "/t/{slug}/tickets/{number}/files/{seq}/{index}";
     for index in [0, 7] {

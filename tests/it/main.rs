@@ -10,6 +10,7 @@ mod auth;
 mod backup;
 mod browser;
 mod connections;
+mod customers_api;
 mod escaping;
 mod faults;
 mod hardening;

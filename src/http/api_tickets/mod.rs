@@ -26,13 +26,13 @@ use crate::service::tickets::list::ListFilter;
 use crate::service::tickets::{Command, NewTicket};
 use payloads::*;
 
-fn state(req: &Request) -> poem::Result<&AppState> {
+pub(super) fn state(req: &Request) -> poem::Result<&AppState> {
     req.data::<AppState>()
         .ok_or_else(|| AppError::Internal("application state missing".to_owned()).into())
 }
 
 /// Refusals become JSON problems; field errors list each field and message key.
-fn api_error(e: ServiceError) -> poem::Error {
+pub(super) fn api_error(e: ServiceError) -> poem::Error {
     let e = match e {
         ServiceError::Refused(field) => ServiceError::Invalid(vec![field]),
         other => other,
@@ -56,7 +56,7 @@ fn api_error(e: ServiceError) -> poem::Error {
     }
 }
 
-async fn caller(req: &Request, auth: &TokenAuth, slug: &str) -> poem::Result<Caller> {
+pub(super) async fn caller(req: &Request, auth: &TokenAuth, slug: &str) -> poem::Result<Caller> {
     let state = state(req)?;
     let (caller, _) = state
         .services
