@@ -618,3 +618,45 @@ async fn after_a_full_disk_writes_resume_by_themselves_and_nothing_acknowledged_
     drop(server);
     drop(disk);
 }
+
+/// Stores `version` as the file's schema version, as a newer Supportbox would have.
+fn claim_schema_version(db: &Path, version: u32) {
+    const META: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("meta");
+    let file = redb::Database::open(db).unwrap();
+    let txn = file.begin_write().unwrap();
+    txn.open_table(META)
+        .unwrap()
+        .insert("schema_version", version.to_be_bytes().as_slice())
+        .unwrap();
+    txn.commit().unwrap();
+}
+
+#[test]
+fn a_start_refused_for_a_newer_schema_leaves_the_file_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    demo(&data);
+    let db = data.join("supportbox.redb");
+    claim_schema_version(&db, 99);
+    let before = file_hash(&db);
+    // `timeout` ends a start that was wrongly let through, so the test fails instead of hanging.
+    let out = std::process::Command::new("timeout")
+        .arg("60")
+        .arg(env!("CARGO_BIN_EXE_supportbox"))
+        .args(["serve", "--https-addr", "127.0.0.1:0", "--http-addr", "off"])
+        .env("SUPPORTBOX_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert_ne!(
+        out.status.code(),
+        Some(124),
+        "the start was refused, not timed out"
+    );
+    assert!(stderr.contains("schema version 99 is newer"), "{stderr}");
+    assert_eq!(file_hash(&db), before, "the refused start wrote nothing");
+    let refused = supportbox(&data, &["verify", data.to_str().unwrap()], &[]);
+    assert!(!refused.status.success());
+    assert_eq!(file_hash(&db), before, "nor did verify");
+}
