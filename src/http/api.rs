@@ -128,6 +128,7 @@ pub fn service() -> OpenApiService<
         Api,
         super::api_tickets::TicketApi,
         super::api_customers::CustomerApi,
+        super::api_tokens::TokenApi,
     ),
     (),
 > {
@@ -136,6 +137,7 @@ pub fn service() -> OpenApiService<
             Api,
             super::api_tickets::TicketApi,
             super::api_customers::CustomerApi,
+            super::api_tokens::TokenApi,
         ),
         "Supportbox API",
         VERSION,

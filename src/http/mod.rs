@@ -7,6 +7,7 @@ pub mod api;
 pub mod api_customers;
 pub mod api_problem;
 pub mod api_tickets;
+pub mod api_tokens;
 pub mod assets;
 pub mod auth_pages;
 pub mod backup;

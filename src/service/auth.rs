@@ -104,6 +104,43 @@ impl Services {
         Ok(())
     }
 
+    /// A new API token for whoever proves the account's password, for integrations that
+    /// have no browser session: limited and audited like a sign-in, and the same refusal
+    /// (`password: wrong_password`) for an unknown address as for a wrong password.
+    pub async fn create_token_with_password(
+        &self,
+        email: &str,
+        password: &str,
+        name: &str,
+        expires: &str,
+        addr: &str,
+    ) -> ServiceResult<(crate::domain::tokens::ApiToken, String)> {
+        self.check_account_rate(email, addr)?;
+        self.count_public_attempt(addr)?;
+        let lookup = email.trim().to_lowercase();
+        let found = self
+            .store
+            .read(move |r| store_accounts::account_by_email(r, &lookup))
+            .await?;
+        let stored_hash = found
+            .as_ref()
+            .map(|a| a.password_hash.clone())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(passwords::decoy_hash);
+        let password_ok = passwords::verify(password.to_owned(), stored_hash).await;
+        let Some(account) = found.filter(|_| password_ok) else {
+            self.record_account_failure(email, addr);
+            return Err(ServiceError::invalid("password", "wrong_password"));
+        };
+        self.limiter.clear(&limit_key_account(email, addr));
+        let who = Identity {
+            account: account.id,
+            operator: account.operator,
+            via: AuthMethod::Session,
+        };
+        self.create_token(&who, name, expires, addr).await
+    }
+
     pub async fn login(
         &self,
         email: &str,

@@ -317,6 +317,46 @@ async fn every_answer_of_every_operation_is_declared_in_the_document() {
     ex.call(&carl, "get", search, &[acme()], "", Payload::None)
         .await;
 
+    // Tokens: made with the password, listed, revoked.
+    let made = ex
+        .call(
+            &nobody,
+            "post",
+            "/tokens",
+            &[],
+            "",
+            Payload::Json(
+                json!({"email": fx.acme.supporters[0].email, "password": crate::support::PASSWORD,
+                                 "name": "Document", "expires": "2099-12-31"}),
+            ),
+        )
+        .await;
+    let made_id = json_of(&made)["token"]["id"].as_u64().unwrap();
+    ex.call(
+        &nobody,
+        "post",
+        "/tokens",
+        &[],
+        "",
+        Payload::Json(json!({"email": "x@acme.example", "password": "nope", "name": "X"})),
+    )
+    .await;
+    ex.call(&sam, "get", "/tokens", &[], "", Payload::None)
+        .await;
+    ex.call(&nobody, "get", "/tokens", &[], "", Payload::None)
+        .await;
+    for id in [made_id.to_string(), "999999".to_owned()] {
+        ex.call(
+            &sam,
+            "post",
+            "/tokens/{id}/revoke",
+            &[arg("id", id)],
+            "",
+            Payload::None,
+        )
+        .await;
+    }
+
     // Customers by e-mail address, added, refused.
     let customers = "/t/{slug}/customers";
     for query in ["?email=carl@acme.example", "?q=customer", ""] {

@@ -23,4 +23,5 @@ mod support;
 mod tenancy;
 mod tickets;
 mod tickets_api;
+mod tokens_api;
 mod uploads;
