@@ -119,8 +119,8 @@ impl Services {
         Ok(secret)
     }
 
-    /// Whom a live link is for; [`ServiceError::NotFound`] for a link that does not work.
-    pub async fn reset_link(&self, secret: &str) -> ServiceResult<ResetFor> {
+    /// The account a live link is for; [`ServiceError::NotFound`] for a dead one.
+    async fn live_reset(&self, secret: &str) -> ServiceResult<Account> {
         let hash = hash_secret(secret);
         let now = self.now();
         self.store
@@ -134,12 +134,18 @@ impl Services {
                 let live = reset
                     .check(now, &fingerprint(&account), still_member(r, &reset)?)
                     .is_ok();
-                Ok(live.then_some(ResetFor {
-                    email: account.email,
-                }))
+                Ok(live.then_some(account))
             })
             .await?
             .ok_or_else(dead_link)
+    }
+
+    /// Whom a live link is for; [`ServiceError::NotFound`] for a link that does not work.
+    pub async fn reset_link(&self, secret: &str) -> ServiceResult<ResetFor> {
+        let account = self.live_reset(secret).await?;
+        Ok(ResetFor {
+            email: account.email,
+        })
     }
 
     /// Sets the new password through a live link, uses the link up and ends every session
@@ -151,15 +157,7 @@ impl Services {
         confirm: &str,
         addr: &str,
     ) -> ServiceResult<Account> {
-        let target = self.reset_link(secret).await?;
-        let account = self
-            .store
-            .read({
-                let email = target.email.clone();
-                move |r| store_accounts::account_by_email(r, &email)
-            })
-            .await?
-            .ok_or_else(dead_link)?;
+        let account = self.live_reset(secret).await?;
         let mut checks = Checks::default();
         checks.check(validate::password(
             "password",

@@ -42,6 +42,18 @@ fn demo(data: &Path) -> (String, String, String) {
     (slug, customer, password)
 }
 
+/// Trusts the data directory's CA, sends "localhost" to 127.0.0.1 (see `smoke::client`),
+/// and follows no redirect, so a sign-in's cookie and a form's `Location` can be read.
+fn https_client(data: &Path) -> reqwest::Client {
+    let ca = std::fs::read(data.join("tls/ca.pem")).unwrap();
+    reqwest::Client::builder()
+        .resolve("localhost", std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .tls_certs_only([reqwest::Certificate::from_pem(&ca).unwrap()])
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
 struct Session {
     http: reqwest::Client,
     base: String,
@@ -50,15 +62,7 @@ struct Session {
 
 impl Session {
     async fn sign_in(server: &Running, data: &Path, email: &str, password: &str) -> Session {
-        let http = reqwest::Client::builder()
-            .resolve("localhost", std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
-            .tls_certs_only([reqwest::Certificate::from_pem(
-                &std::fs::read(data.join("tls/ca.pem")).unwrap(),
-            )
-            .unwrap()])
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+        let http = https_client(data);
         let base = format!("https://localhost:{}", server.https_port);
         let form = format!(
             "email={}&password={}&next=&csrf={CSRF}",
@@ -277,14 +281,7 @@ struct Api {
 impl Api {
     fn new(server: &Running, data: &Path) -> Api {
         Api {
-            http: reqwest::Client::builder()
-                .resolve("localhost", std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
-                .tls_certs_only([reqwest::Certificate::from_pem(
-                    &std::fs::read(data.join("tls/ca.pem")).unwrap(),
-                )
-                .unwrap()])
-                .build()
-                .unwrap(),
+            http: https_client(data),
             base: format!("https://localhost:{}/api/v1", server.https_port),
         }
     }
